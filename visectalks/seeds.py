@@ -1,0 +1,61 @@
+"""The raw seed articles: checksums and provenance metadata.
+
+The build trusts a seed only after its SHA-256 matches ``seeds/SHA256SUMS``; a tampered or
+corrupted seed stops everything before any output is written.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .errors import Problem, pointer
+from .jsonio import read_json
+
+
+def read_sums(seeds_dir: Path) -> dict[str, str]:
+    sums = {}
+    for line in (seeds_dir / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest, name = line.split(maxsplit=1)
+            sums[name.strip().lstrip("*")] = digest
+    return sums
+
+
+def verify(seeds_dir: Path) -> list[Problem]:
+    """Check every seed against SHA256SUMS and metadata.json (VST010, VST011)."""
+    problems = []
+    shown_sums = "seeds/SHA256SUMS"
+    sums = read_sums(seeds_dir)
+    meta, meta_problems = read_json(seeds_dir / "metadata.json", "seeds/metadata.json")
+    if meta_problems:
+        return meta_problems
+    listed = {d["file"]: (i, d) for i, d in enumerate(meta.get("documents", []))}
+    for name, digest in sums.items():
+        path = seeds_dir / name
+        if not path.exists():
+            problems.append(Problem("VST011", shown_sums, name, "", "seed listed in SHA256SUMS is missing"))
+            continue
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        if actual != digest:
+            problems.append(Problem("VST010", f"seeds/{name}", name, "", f"sha256 {actual[:12]}… differs from SHA256SUMS {digest[:12]}…"))
+        if name not in listed:
+            problems.append(Problem("VST011", "seeds/metadata.json", name, "/documents", "seed has no metadata record"))
+        elif listed[name][1].get("sha256") != digest:
+            i, d = listed[name]
+            problems.append(Problem("VST010", "seeds/metadata.json", d.get("id", name), pointer("documents", i, "sha256"), "metadata sha256 differs from SHA256SUMS"))
+    for name, (i, d) in listed.items():
+        if name not in sums:
+            problems.append(Problem("VST011", "seeds/metadata.json", d.get("id", name), pointer("documents", i, "file"), "metadata names a seed that SHA256SUMS does not list"))
+    for path in sorted(seeds_dir.glob("*.txt")):
+        if path.name not in sums:
+            problems.append(Problem("VST011", f"seeds/{path.name}", path.name, "", "seed file is not listed in SHA256SUMS"))
+    return problems
+
+
+def load_metadata(seeds_dir: Path) -> dict:
+    meta, problems = read_json(seeds_dir / "metadata.json", "seeds/metadata.json")
+    if problems:
+        from .errors import ProblemsError
+
+        raise ProblemsError(problems)
+    return meta

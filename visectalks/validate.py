@@ -1,0 +1,521 @@
+"""The validator: JSON Schema first, then semantic and cross-layer checks with stable codes.
+
+Every problem names its code (``errors.CODES``), file, record id and JSON pointer. Checks are
+plain functions over loaded records so that other readers (Label Studio import, release)
+reuse them.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+
+from . import schemas
+from .corpus import text_problems
+from .errors import Problem, pointer
+from .layers import LAYERS, Tree, load_tree
+from .paths import Layout
+
+ID_RE = {"p": r"p[0-9]+", "s": r"s[0-9]+", "t": r"t[0-9]+", "w": r"w[0-9]+", "q": r"q[0-9]+", "M": r"M[0-9]+", "E": r"E[0-9]+", "S": r"S[0-9]+"}
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schemas.ALL[name]())
+
+
+def schema_problems(name: str, record, shown: str, record_id: str, base: tuple = ()) -> list[Problem]:
+    """Validate one record against schema ``name``; enum failures on labels become VST003."""
+    out = []
+    for err in sorted(_validator(name).iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
+        path = pointer(*base, *err.absolute_path)
+        code = "VST003" if err.validator == "enum" and err.absolute_path and str(list(err.absolute_path)[-1]) in {"type", "role", "realis", "target", "polarity", "source", "flags"} or (err.validator == "enum" and len(err.absolute_path) >= 2 and str(list(err.absolute_path)[-2]) in {"flags", "exceptions"}) else "VST002"
+        msg = err.message if len(err.message) < 200 else err.message[:200] + "…"
+        out.append(Problem(code, shown, record_id, path, msg))
+    return out
+
+
+def _rid(record) -> str:
+    return str(record.get("id", "")) if isinstance(record, dict) else ""
+
+
+def _span_problems(text: str, item: dict, shown: str, rid: str, where: str) -> list[Problem]:
+    start, end = item["start"], item["end"]
+    if not (0 <= start < end <= len(text)):
+        return [Problem("VST101", shown, rid, where, f"span [{start}, {end}) is not inside a text of length {len(text)} with start < end")]
+    if text[start:end] != item["text"]:
+        return [Problem("VST102", shown, rid, where + "/text", f"stored text {item['text'][:40]!r} differs from text[start:end] {text[start:end][:40]!r}")]
+    return []
+
+
+def _id_problems(items: list[dict], doc_id: str, kind: str, shown: str, seen: set, base: str) -> list[Problem]:
+    out = []
+    pattern = re.compile(rf"^{re.escape(doc_id)}-{ID_RE[kind]}$")
+    for i, item in enumerate(items):
+        rid = item["id"]
+        if not pattern.match(rid):
+            out.append(Problem("VST104", shown, rid, pointer(base, i, "id"), f"id must look like {doc_id}-{kind}<number>"))
+        if rid in seen:
+            out.append(Problem("VST103", shown, rid, pointer(base, i, "id"), "id occurs twice"))
+        seen.add(rid)
+    return out
+
+
+# ---------------------------------------------------------------- corpus documents
+
+def check_document(doc: dict, shown: str, seed_text: str | None = None) -> list[Problem]:
+    problems = schema_problems("document", doc, shown, _rid(doc))
+    if problems:
+        return problems
+    doc_id, text = doc["id"], doc["text"]
+    if not shown.endswith(f"{doc_id}.json"):
+        problems.append(Problem("VST104", shown, doc_id, "/id", "document id does not match the file name"))
+    problems += text_problems(text, shown, doc_id)
+    if seed_text is not None and seed_text != text:
+        problems.append(Problem("VST112", shown, doc_id, "/text", "document text differs from its seed"))
+    seen: set = set()
+    for kind, key in (("p", "paragraphs"), ("s", "sentences"), ("t", "tokens"), ("w", "words"), ("q", "quotes")):
+        problems += _id_problems(doc[key], doc_id, kind, shown, seen, key)
+        for i, item in enumerate(doc[key]):
+            problems += _span_problems(text, item, shown, item["id"], pointer(key, i))
+    if any(p.code == "VST101" for p in problems):
+        return problems
+    problems += _check_paragraphs(doc, shown)
+    problems += _check_sentences(doc, shown)
+    problems += _check_tokens_words(doc, shown)
+    problems += _check_quotes(doc, shown)
+    return problems
+
+
+def _ordered(items: list[dict], shown: str, key: str) -> list[Problem]:
+    for i in range(1, len(items)):
+        if items[i]["start"] < items[i - 1]["end"]:
+            return [Problem("VST105", shown, items[i]["id"], pointer(key, i), f"overlaps or precedes {items[i - 1]['id']}")]
+    return []
+
+
+def _check_paragraphs(doc: dict, shown: str) -> list[Problem]:
+    text, paras = doc["text"], doc["paragraphs"]
+    problems = _ordered(paras, shown, "paragraphs")
+    if problems:
+        return problems
+    pos = 0
+    for i, p in enumerate(paras + [None]):
+        gap_end = p["start"] if p else len(text)
+        gap = text[pos:gap_end]
+        if gap.strip():
+            rid = p["id"] if p else doc["id"]
+            problems.append(Problem("VST106", shown, rid, pointer("paragraphs", i) if p else "/text", f"non-whitespace text {gap.strip()[:30]!r} lies outside every paragraph"))
+        if p:
+            pos = p["end"]
+    return problems
+
+
+def _check_sentences(doc: dict, shown: str) -> list[Problem]:
+    text = doc["text"]
+    paras = {p["id"]: p for p in doc["paragraphs"]}
+    problems = _ordered(doc["sentences"], shown, "sentences")
+    covered: dict[str, list] = {}
+    for i, s in enumerate(doc["sentences"]):
+        p = paras.get(s["paragraph_id"])
+        if p is None or not (p["start"] <= s["start"] and s["end"] <= p["end"]):
+            problems.append(Problem("VST107", shown, s["id"], pointer("sentences", i, "paragraph_id"), f"sentence is not inside paragraph {s['paragraph_id']}"))
+            continue
+        covered.setdefault(p["id"], []).append(s)
+    for i, p in enumerate(doc["paragraphs"]):
+        rest = list(text[p["start"]:p["end"]])
+        for s in covered.get(p["id"], []):
+            for k in range(s["start"] - p["start"], s["end"] - p["start"]):
+                rest[k] = " "
+        if "".join(rest).strip():
+            problems.append(Problem("VST106", shown, p["id"], pointer("paragraphs", i), "paragraph text is not covered by its sentences"))
+    return problems
+
+
+def _check_tokens_words(doc: dict, shown: str) -> list[Problem]:
+    problems = _ordered(doc["tokens"], shown, "tokens") + _ordered(doc["words"], shown, "words")
+    sents = doc["sentences"]
+    starts = [s["start"] for s in sents]
+    for i, t in enumerate(doc["tokens"]):
+        k = bisect.bisect_right(starts, t["start"]) - 1
+        if k < 0 or t["end"] > sents[k]["end"]:
+            problems.append(Problem("VST108", shown, t["id"], pointer("tokens", i), "token is not inside one sentence"))
+    tokens = {t["id"]: t for t in doc["tokens"]}
+    token_starts = {t["start"] for t in doc["tokens"]}
+    token_ends = {t["end"] for t in doc["tokens"]}
+    for i, w in enumerate(doc["words"]):
+        parts = [tokens.get(tid) for tid in w["token_ids"]]
+        if w["start"] not in token_starts or w["end"] not in token_ends or None in parts or parts[0]["start"] != w["start"] or parts[-1]["end"] != w["end"]:
+            problems.append(Problem("VST109", shown, w["id"], pointer("words", i), "word does not cover whole syllable tokens matching its token_ids"))
+    return problems
+
+
+CLOSING = {"“": "”", "‘": "’", "«": "»", "\"": "\"", "'": "'"}
+
+
+def _check_quotes(doc: dict, shown: str) -> list[Problem]:
+    problems = []
+    for i, q in enumerate(doc["quotes"]):
+        t = q["text"]
+        if len(t) < 2 or t[0] != q["open_mark"] or t[-1] != CLOSING[q["open_mark"]]:
+            problems.append(Problem("VST113", shown, q["id"], pointer("quotes", i), "quote span does not start and end with its pair of marks"))
+    return problems
+
+
+# ---------------------------------------------------------------- entities
+
+def _syllable_bounds(doc: dict) -> tuple[set, set]:
+    return {t["start"] for t in doc["tokens"]}, {t["end"] for t in doc["tokens"]}
+
+
+def check_entities(records: list, doc: dict | None, shown: str, registry_ids: dict | None, doc_key: str) -> list[Problem]:
+    problems = []
+    good = []
+    for i, m in enumerate(records):
+        found = schema_problems("entity", m, shown, _rid(m), (i,))
+        if found:
+            problems += found
+            continue
+        if doc is None or m["doc"] != doc_key:
+            problems.append(Problem("VST207", shown, m["id"], pointer(i, "doc"), f"document {m['doc']!r} is not in the corpus (or not this file's document)"))
+            continue
+        good.append((i, m))
+    if doc is None:
+        return problems
+    starts, ends = _syllable_bounds(doc)
+    seen_ids: set = set()
+    spans: Counter = Counter()
+    ok = []
+    for i, m in good:
+        problems += _id_problems([m], doc["id"], "M", shown, seen_ids, "")[:1] if False else []
+        if not m["id"].startswith(doc["id"] + "-"):
+            problems.append(Problem("VST104", shown, m["id"], pointer(i, "id"), "mention id does not start with its document id"))
+        if m["id"] in seen_ids:
+            problems.append(Problem("VST103", shown, m["id"], pointer(i, "id"), "id occurs twice"))
+        seen_ids.add(m["id"])
+        span_errors = _span_problems(doc["text"], m, shown, m["id"], pointer(i))
+        if span_errors:
+            problems += span_errors
+            continue
+        if m["start"] not in starts or m["end"] not in ends:
+            problems.append(Problem("VST201", shown, m["id"], pointer(i, "start"), "mention does not start and end on syllable boundaries"))
+        if registry_ids is not None:
+            rec = registry_ids.get(m["entity"])
+            if rec is None:
+                problems.append(Problem("VST202", shown, m["id"], pointer(i, "entity"), f"registry has no id {m['entity']!r}"))
+            elif rec.get("type") != m["type"] and "metonymy" not in m["flags"]:
+                problems.append(Problem("VST205", shown, m["id"], pointer(i, "type"), f"type {m['type']} differs from registry type {rec.get('type')} without the metonymy flag"))
+        key = (m["start"], m["end"], m["type"])
+        if spans[key]:
+            problems.append(Problem("VST203", shown, m["id"], pointer(i), "another mention has the same span and type"))
+        spans[key] += 1
+        ok.append((i, m))
+    ordered = sorted(ok, key=lambda im: (im[1]["start"], -im[1]["end"]))
+    open_spans: list = []
+    for i, m in ordered:
+        open_spans = [o for o in open_spans if o[1]["end"] > m["start"]]
+        for _j, o in open_spans:
+            if m["end"] > o["end"]:
+                problems.append(Problem("VST204", shown, m["id"], pointer(i), f"crosses mention {o['id']}"))
+        open_spans.append((i, m))
+    return problems
+
+
+def check_registry(registry, shown: str) -> tuple[dict, list[Problem]]:
+    problems = schema_problems("registry", registry, shown, "")
+    if problems:
+        return {r["id"]: r for r in registry if isinstance(r, dict) and isinstance(r.get("id"), str)} if isinstance(registry, list) else {}, problems
+    by_id = {}
+    for i, rec in enumerate(registry):
+        if rec["id"] in by_id:
+            problems.append(Problem("VST206", shown, rec["id"], pointer(i, "id"), "registry id occurs twice"))
+        by_id[rec["id"]] = rec
+    return by_id, problems
+
+
+def alias_forms(rec: dict) -> set[str]:
+    """Surface forms of a registry record: its names and aliases without '(metonym)' notes."""
+    forms = {rec["name_vi"]}
+    for alias in rec["aliases"]:
+        forms.add(re.sub(r"\s*\(.*\)\s*$", "", alias).strip())
+    return {f for f in forms if f}
+
+
+def check_registry_names(tree: Tree, by_id: dict) -> list[Problem]:
+    """Every mention's text must be listed among its registry record's names (VST206)."""
+    problems = []
+    for doc_key, records in tree.layers["entities"].items():
+        shown = tree.layer_files["entities"][doc_key]
+        for i, m in enumerate(records):
+            if not isinstance(m, dict) or m.get("entity") not in by_id or not isinstance(m.get("text"), str):
+                continue
+            rec = by_id[m["entity"]]
+            if rec["type"] in ("DATE", "QUANTITY"):
+                continue
+            if m["text"] not in alias_forms(rec):
+                problems.append(Problem("VST206", shown, str(m.get("id")), pointer(i, "text"), f"text {m['text']!r} is not a name or alias of registry record {rec['id']!r}"))
+    return problems
+
+
+# ---------------------------------------------------------------- coverage
+
+SENTENCE_OPENERS = ".!?…:“\"‘'(*–-"
+
+
+def _opens_sentence(text: str, pos: int) -> bool:
+    """True if ``pos`` starts a line, or follows sentence-final punctuation or an opening mark."""
+    k = pos - 1
+    while k >= 0 and text[k].isspace() and text[k] != "\n":
+        k -= 1
+    return k < 0 or text[k] == "\n" or text[k] in SENTENCE_OPENERS
+
+
+def _widen_to_words(doc: dict, start: int, end: int, covered: list) -> tuple[int, int]:
+    """Widen a run of flagged syllables to its words, then trim syllables that a mention covers."""
+    touched = [w for w in doc["words"] if w["start"] < end and w["end"] > start]
+    if not touched:
+        return start, end
+    ws, we = min(w["start"] for w in touched), max(w["end"] for w in touched)
+    free = [t for t in doc["tokens"] if ws <= t["start"] and t["end"] <= we and not any(covered[t["start"]:t["end"]])]
+    return (free[0]["start"], free[-1]["end"]) if free else (start, end)
+
+
+def coverage_gaps(doc: dict, mentions: list[dict], registry: dict, not_entities: list, shown: str) -> list[Problem]:
+    """Names in the text that no mention covers and no not_entities entry explains (VST208).
+
+    Candidates are (a) runs of capitalised words that are not the first word of a sentence or
+    quotation, and (b) every occurrence of a registry name or alias (DATE and QUANTITY records
+    excluded) on syllable boundaries.
+    """
+    text = doc["text"]
+    covered = [False] * len(text)
+    for m in mentions:
+        for k in range(max(0, m["start"]), min(len(text), m["end"])):
+            covered[k] = True
+    explained = {}
+    for entry in not_entities:
+        if not entry.get("docs") or doc["id"] in entry["docs"]:
+            explained[entry["text"]] = entry
+    starts, ends = _syllable_bounds(doc)
+    candidates: list[tuple[int, int]] = []
+    run: list[dict] = []
+    for t in doc["tokens"] + [None]:
+        flagged = t is not None and t["text"][0].isupper() and not any(covered[t["start"]:t["end"]]) and not _opens_sentence(text, t["start"])
+        if flagged and (not run or not text[run[-1]["end"]:t["start"]].strip()):
+            run.append(t)
+            continue
+        if run:
+            candidates.append(_widen_to_words(doc, run[0]["start"], run[-1]["end"], covered))
+        run = [t] if flagged else []
+    for rec in registry.values():
+        if rec["type"] in ("DATE", "QUANTITY"):
+            continue
+        for form in alias_forms(rec):
+            for match in re.finditer(re.escape(form), text):
+                s, e = match.span()
+                if s in starts and e in ends and not any(covered[s:e]):
+                    candidates.append((s, e))
+    problems = []
+    for s, e in sorted(set(candidates)):
+        if text[s:e] in explained:
+            continue
+        problems.append(Problem("VST208", shown, doc["id"], "", f"[{s}, {e}) {text[s:e]!r} is neither annotated nor listed in not_entities.json"))
+    return problems
+
+
+# ---------------------------------------------------------------- events
+
+def _sentence_of(doc: dict, pos: int) -> dict | None:
+    starts = [s["start"] for s in doc["sentences"]]
+    k = bisect.bisect_right(starts, pos) - 1
+    return doc["sentences"][k] if k >= 0 and pos < doc["sentences"][k]["end"] else None
+
+
+def check_events(records: list, doc: dict | None, shown: str, mentions: dict, cluster_ids: set | None, doc_key: str) -> list[Problem]:
+    problems = []
+    seen: set = set()
+    triggers: Counter = Counter()
+    word_starts = {w["start"] for w in doc["words"]} if doc else set()
+    word_ends = {w["end"] for w in doc["words"]} if doc else set()
+    for i, ev in enumerate(records):
+        found = schema_problems("event", ev, shown, _rid(ev), (i,))
+        if found:
+            problems += found
+            continue
+        if doc is None or ev["doc"] != doc_key:
+            problems.append(Problem("VST207", shown, ev["id"], pointer(i, "doc"), f"document {ev['doc']!r} is not in the corpus (or not this file's document)"))
+            continue
+        if not ev["id"].startswith(doc["id"] + "-"):
+            problems.append(Problem("VST104", shown, ev["id"], pointer(i, "id"), "event id does not start with its document id"))
+        if ev["id"] in seen:
+            problems.append(Problem("VST103", shown, ev["id"], pointer(i, "id"), "id occurs twice"))
+        seen.add(ev["id"])
+        trig = ev["trigger"]
+        span_errors = _span_problems(doc["text"], trig, shown, ev["id"], pointer(i, "trigger"))
+        if span_errors:
+            problems += span_errors
+            continue
+        if trig["start"] not in word_starts or trig["end"] not in word_ends:
+            problems.append(Problem("VST302", shown, ev["id"], pointer(i, "trigger"), "trigger does not start and end on word boundaries"))
+        key = (trig["start"], trig["end"], ev["type"])
+        if triggers[key]:
+            problems.append(Problem("VST305", shown, ev["id"], pointer(i, "trigger"), "another event has the same trigger span and type"))
+        triggers[key] += 1
+        if ev["cluster"] is not None and cluster_ids is not None and ev["cluster"] not in cluster_ids:
+            problems.append(Problem("VST304", shown, ev["id"], pointer(i, "cluster"), f"cluster {ev['cluster']!r} is not in clusters.json"))
+        sentence = _sentence_of(doc, trig["start"])
+        for k, arg in enumerate(ev["arguments"]):
+            m = mentions.get(arg["ref"])
+            if m is None:
+                problems.append(Problem("VST301", shown, ev["id"], pointer(i, "arguments", k, "ref"), f"no entity mention {arg['ref']!r}"))
+            elif sentence is None or not (sentence["start"] <= m["start"] and m["end"] <= sentence["end"]):
+                problems.append(Problem("VST303", shown, ev["id"], pointer(i, "arguments", k, "ref"), f"argument {arg['ref']} is outside the trigger's sentence"))
+    return problems
+
+
+def check_clusters(clusters, shown: str) -> tuple[set, list[Problem]]:
+    problems = schema_problems("clusters", clusters, shown, "")
+    ids: set = set()
+    if isinstance(clusters, list):
+        for i, c in enumerate(clusters):
+            if isinstance(c, dict) and isinstance(c.get("id"), str):
+                if c["id"] in ids:
+                    problems.append(Problem("VST103", shown, c["id"], pointer(i, "id"), "cluster id occurs twice"))
+                ids.add(c["id"])
+    return ids, problems
+
+
+# ---------------------------------------------------------------- stance
+
+def check_stance(records: list, doc: dict | None, shown: str, mentions: dict, doc_key: str) -> list[Problem]:
+    problems = []
+    seen: set = set()
+    quotes = {q["id"]: q for q in doc["quotes"]} if doc else {}
+    for i, st in enumerate(records):
+        found = schema_problems("stance", st, shown, _rid(st), (i,))
+        if found:
+            problems += found
+            continue
+        if doc is None or st["doc"] != doc_key:
+            problems.append(Problem("VST207", shown, st["id"], pointer(i, "doc"), f"document {st['doc']!r} is not in the corpus (or not this file's document)"))
+            continue
+        if not st["id"].startswith(doc["id"] + "-"):
+            problems.append(Problem("VST104", shown, st["id"], pointer(i, "id"), "stance id does not start with its document id"))
+        if st["id"] in seen:
+            problems.append(Problem("VST103", shown, st["id"], pointer(i, "id"), "id occurs twice"))
+        seen.add(st["id"])
+        ev = st["evidence"]
+        span_errors = _span_problems(doc["text"], ev, shown, st["id"], pointer(i, "evidence"))
+        if span_errors:
+            problems += span_errors
+            continue
+        if (st["source"] == "author") != (st["holder"] == "AUTHOR"):
+            problems.append(Problem("VST404", shown, st["id"], pointer(i, "source"), "source 'author' goes with holder AUTHOR and only with it"))
+        if st["holder"] != "AUTHOR":
+            holder = mentions.get(st["holder"])
+            if holder is None:
+                problems.append(Problem("VST401", shown, st["id"], pointer(i, "holder"), f"no entity mention {st['holder']!r}"))
+            elif not _holder_ok(doc, holder, ev, st["exceptions"]):
+                problems.append(Problem("VST402", shown, st["id"], pointer(i, "holder"), "holder is not before or inside the evidence in its paragraph"))
+        if st["source"] == "direct_quote":
+            q = quotes.get(st["quote"]) if st["quote"] else None
+            if q is None or not (q["start"] < ev["start"] and ev["end"] < q["end"]):
+                problems.append(Problem("VST403", shown, st["id"], pointer(i, "quote"), "direct_quote evidence must lie inside the quote it names"))
+        elif st["quote"] is not None and st["quote"] not in quotes:
+            problems.append(Problem("VST403", shown, st["id"], pointer(i, "quote"), f"unknown quote {st['quote']!r}"))
+    return problems
+
+
+def paragraph_index(doc: dict, pos: int) -> int | None:
+    for k, p in enumerate(doc["paragraphs"]):
+        if p["start"] <= pos < p["end"]:
+            return k
+    return None
+
+
+def _holder_ok(doc: dict, holder: dict, ev: dict, exceptions: list) -> bool:
+    pe, ph = paragraph_index(doc, ev["start"]), paragraph_index(doc, holder["start"])
+    if pe is None or ph is None:
+        return False
+    if "holder_in_previous_paragraph" in exceptions:
+        return ph == pe - 1
+    return ph == pe and holder["start"] < ev["end"]
+
+
+# ---------------------------------------------------------------- whole trees
+
+def check_metadata(layout: Layout) -> list[Problem]:
+    from .jsonio import read_json
+
+    meta, problems = read_json(layout.seeds / "metadata.json", "seeds/metadata.json")
+    if problems:
+        return problems
+    return schema_problems("metadata", meta, "seeds/metadata.json", "")
+
+
+def check_tree(tree: Tree, only_files: set[str] | None = None, coverage: bool = True) -> list[Problem]:
+    """Run every check over a loaded tree; keep problems of ``only_files`` if given."""
+    problems = list(tree.problems)
+    seed_dir = tree.layout.seeds
+    for doc_id, doc in tree.docs.items():
+        seed = seed_dir / doc.get("seed_file", "") if isinstance(doc.get("seed_file"), str) else None
+        seed_text = seed.read_text(encoding="utf-8") if seed and seed.is_file() else None
+        problems += check_document(doc, tree.doc_files[doc_id], seed_text)
+    registry: dict = {}
+    if tree.registry is not None:
+        registry, found = check_registry(tree.registry, tree.registry_file)
+        problems += found
+    if tree.not_entities_file:
+        problems += schema_problems("not_entities", tree.not_entities, tree.not_entities_file, "")
+    mentions_by_doc: dict[str, dict] = {}
+    for key, records in tree.layers["entities"].items():
+        doc = tree.docs.get(key)
+        shown = tree.layer_files["entities"][key]
+        problems += check_entities(records, doc, shown, registry if tree.registry is not None else None, key)
+        mentions_by_doc[key] = {m["id"]: m for m in records if isinstance(m, dict) and isinstance(m.get("id"), str) and isinstance(m.get("start"), int) and isinstance(m.get("end"), int)}
+        if coverage and doc is not None and tree.registry is not None:
+            valid = [m for m in mentions_by_doc[key].values()]
+            problems += coverage_gaps(doc, valid, registry, tree.not_entities if isinstance(tree.not_entities, list) else [], shown)
+    if tree.registry is not None:
+        problems += check_registry_names(tree, registry)
+    cluster_ids = None
+    if tree.clusters is not None:
+        cluster_ids, found = check_clusters(tree.clusters, tree.clusters_file)
+        problems += found
+    for key, records in tree.layers["events"].items():
+        problems += check_events(records, tree.docs.get(key), tree.layer_files["events"][key], mentions_by_doc.get(key, {}), cluster_ids, key)
+    for key, records in tree.layers["stance"].items():
+        problems += check_stance(records, tree.docs.get(key), tree.layer_files["stance"][key], mentions_by_doc.get(key, {}), key)
+    if only_files is not None:
+        problems = [p for p in problems if p.file in only_files]
+    return problems
+
+
+def validate(layout: Layout, paths: list[Path] | None = None, pass_name: str | None = None) -> list[Problem]:
+    """Validate the project (no paths) or the given files against the rest of the project."""
+    from . import seeds
+
+    if not paths:
+        problems = seeds.verify(layout.seeds) + check_metadata(layout)
+        problems += check_tree(load_tree(layout, pass_name))
+        passes = layout.annotations / "passes"
+        if pass_name is None and passes.is_dir():
+            for sub in sorted(p for p in passes.iterdir() if p.is_dir()):
+                problems += check_tree(load_tree(layout, sub.name))
+        return problems
+    tree = load_tree(layout, pass_name)
+    only: set[str] = set()
+    problems: list[Problem] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir() and (path / "SHA256SUMS").exists():
+            problems += seeds.verify(path)
+            continue
+        tree.overlay(path)
+        only.add(tree.shown(path))
+    return problems + check_tree(tree, only)
