@@ -13,7 +13,7 @@ from pathlib import Path
 from . import docsgen, schemas, seeds
 from .corpus import build_document, text_problems
 from .errors import ProblemsError
-from .jsonio import dumps, write_text_atomic
+from .jsonio import dumps, write_bytes_atomic, write_text_atomic
 from .paths import Layout
 from .validate import check_document, check_metadata
 
@@ -66,8 +66,36 @@ def generated_outputs(layout: Layout) -> dict[Path, str]:
     return out
 
 
+# Later stages, each a module with ``build_outputs(layout) -> {path: str | bytes}`` computed from
+# the corpus and the gold annotations; a module that does not exist is skipped.
+STAGES = ("release", "labelstudio", "exports", "viewer", "datasheet")
+
+
+def stage_outputs(layout: Layout) -> dict[Path, str | bytes]:
+    import importlib
+
+    outputs: dict[Path, str | bytes] = {}
+    for name in STAGES:
+        try:
+            module = importlib.import_module(f"visectalks.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"visectalks.{name}":
+                raise
+            continue
+        if hasattr(module, "build_outputs"):
+            outputs.update(module.build_outputs(layout))
+    return outputs
+
+
 def build(layout: Layout, jobs: int = 1, quiet: bool = False) -> list[Path]:
-    """Verify seeds, build the corpus and generated files; return the files that changed."""
+    """Verify seeds, build the corpus and every generated file; return the files that changed.
+
+    The corpus files are written first (later stages read them), but only after the whole
+    corpus is valid; later stages run only if the gold annotations validate.
+    """
+    from .layers import load_tree
+    from .validate import check_tree
+
     problems = seeds.verify(layout.seeds) + check_metadata(layout)
     if problems:
         raise ProblemsError(problems)
@@ -75,6 +103,15 @@ def build(layout: Layout, jobs: int = 1, quiet: bool = False) -> list[Path]:
     outputs.update(generated_outputs(layout))
     stale = {p for p in layout.corpus.glob("*.json")} - set(outputs)
     changed = [p for p, content in sorted(outputs.items()) if write_text_atomic(p, content)]
+    problems = check_tree(load_tree(layout))
+    if problems:
+        raise ProblemsError(problems)
+    staged = stage_outputs(layout)
+    for p, content in sorted(staged.items()):
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        if write_bytes_atomic(p, data):
+            changed.append(p)
+    outputs.update(staged)
     for p in sorted(stale):
         p.unlink()
         changed.append(p)

@@ -6,7 +6,13 @@ import os
 import sys
 from pathlib import Path
 
+import importlib
+
 from . import __version__
+
+# Modules that add their own subcommands through ``register(subparsers, add)``; ``add`` is the
+# helper below that gives every command --root and --quiet.
+PLUGIN_MODULES = ("agreement", "release", "datasheet", "labelstudio", "exports", "viewer", "baseline", "synth", "bench", "selftest")
 from .errors import ProblemsError, render
 from .paths import layout
 
@@ -65,6 +71,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--entities", type=Path, help="folder with dNNN.ent.txt and registry.json")
     p.add_argument("--events", type=Path, help="folder with dNNN.evt.txt, clusters.json and stance.jsonl")
     p.add_argument("--pass", dest="pass_name", default=None, help="write to annotations/passes/<name>/ instead of the gold")
+    for name in PLUGIN_MODULES:
+        try:
+            module = importlib.import_module(f"visectalks.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"visectalks.{name}":
+                raise
+            continue
+        module.register(sub, add)
     return top
 
 

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# System packages used by the test suite, from Debian's archive.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        echo "missing system packages: ${need[*]} (install them with apt-get)" >&2
+    fi
+fi
