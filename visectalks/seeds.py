@@ -49,6 +49,24 @@ def verify(seeds_dir: Path) -> list[Problem]:
     for path in sorted(seeds_dir.glob("*.txt")):
         if path.name not in sums:
             problems.append(Problem("VST011", f"seeds/{path.name}", path.name, "", "seed file is not listed in SHA256SUMS"))
+    if not problems:
+        problems += role_problems(seeds_dir, meta)
+    return problems
+
+
+def role_problems(seeds_dir: Path, meta: dict) -> list[Problem]:
+    """Each recorded paragraph role must point at a paragraph starting with its text (VST012)."""
+    from .segment import paragraphs
+
+    problems = []
+    for i, d in enumerate(meta.get("documents", [])):
+        text = (seeds_dir / d["file"]).read_text(encoding="utf-8")
+        paras = paragraphs(text)
+        for k, entry in enumerate(d.get("paragraph_roles", [])):
+            index = entry["paragraph"] - 1
+            if not 0 <= index < len(paras) or not text[paras[index][0]:paras[index][1]].startswith(entry["starts_with"]):
+                problems.append(Problem("VST012", "seeds/metadata.json", d["id"], pointer("documents", i, "paragraph_roles", k),
+                                        f"paragraph {entry['paragraph']} does not start with {entry['starts_with']!r}"))
     return problems
 
 

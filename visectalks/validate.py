@@ -120,19 +120,16 @@ def _check_sentences(doc: dict, shown: str) -> list[Problem]:
     text = doc["text"]
     paras = {p["id"]: p for p in doc["paragraphs"]}
     problems = _ordered(doc["sentences"], shown, "sentences")
-    covered: dict[str, list] = {}
     for i, s in enumerate(doc["sentences"]):
         p = paras.get(s["paragraph_id"])
         if p is None or not (p["start"] <= s["start"] and s["end"] <= p["end"]):
             problems.append(Problem("VST107", shown, s["id"], pointer("sentences", i, "paragraph_id"), f"sentence is not inside paragraph {s['paragraph_id']}"))
-            continue
-        covered.setdefault(p["id"], []).append(s)
+    covered = [False] * len(text)
+    for s in doc["sentences"]:
+        covered[s["start"]:s["end"]] = [True] * (s["end"] - s["start"])
     for i, p in enumerate(doc["paragraphs"]):
-        rest = list(text[p["start"]:p["end"]])
-        for s in covered.get(p["id"], []):
-            for k in range(s["start"] - p["start"], s["end"] - p["start"]):
-                rest[k] = " "
-        if "".join(rest).strip():
+        rest = "".join(" " if covered[k] else text[k] for k in range(p["start"], p["end"]))
+        if rest.strip():
             problems.append(Problem("VST106", shown, p["id"], pointer("paragraphs", i), "paragraph text is not covered by its sentences"))
     return problems
 
