@@ -12,7 +12,7 @@ from . import __version__
 
 # Modules that add their own subcommands through ``register(subparsers, add)``; ``add`` is the
 # helper below that gives every command --root and --quiet.
-PLUGIN_MODULES = ("agreement", "release", "datasheet", "labelstudio", "exports", "viewer", "baseline", "synth", "bench", "selftest")
+PLUGIN_MODULES = ("agreement", "adjudicate", "release", "datasheet", "labelstudio", "exports", "viewer", "baseline", "synth", "bench", "selftest")
 from .errors import ProblemsError, render
 from .paths import layout
 

@@ -42,8 +42,13 @@ class Layout:
         return self.root / "reports"
 
     def layer(self, name: str, pass_name: str | None = None) -> Path:
-        """Folder of one annotation layer, for the gold or for a named pass."""
-        base = self.annotations if pass_name is None else self.annotations / "passes" / pass_name
+        """Folder of one annotation layer: the gold (None or "gold"), a named pass, or a folder path."""
+        if pass_name in (None, "gold"):
+            base = self.annotations
+        elif "/" in pass_name or pass_name.startswith("."):
+            base = Path(pass_name).resolve()
+        else:
+            base = self.annotations / "passes" / pass_name
         return base / name
 
 

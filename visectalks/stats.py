@@ -1,0 +1,112 @@
+"""Corpus statistics and report figures as Markdown tables, for the dataset card and the datasheet.
+
+Everything here is counted from the loaded corpus and gold layers, or read from the reports
+other commands write (``reports/agreement.json``, ``reports/baseline.json``); nothing is typed in.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from . import inventory
+from .layers import Tree
+from .release_rows import SPLITS
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    """A Markdown table; numbers right-aligned."""
+    def cell(v):
+        return f"{v:.3f}" if isinstance(v, float) else str(v)
+    align = ["---:" if rows and all(isinstance(r[i], (int, float)) for r in rows) else "---" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def layer_records(tree: Tree, layer: str) -> list[dict]:
+    return [r for recs in tree.layers[layer].values() for r in recs if isinstance(r, dict)]
+
+
+def split_name(doc_id: str) -> str:
+    return next((s for s, docs in SPLITS.items() if doc_id in docs), "-")
+
+
+def documents_table(tree: Tree) -> str:
+    counts = {layer: Counter(r.get("doc") for r in layer_records(tree, layer)) for layer in ("entities", "events", "stance")}
+    header = ["document", "split", "characters", "paragraphs", "sentences", "syllables", "words"]
+    present = [layer for layer in ("entities", "events", "stance") if tree.layers[layer]]
+    header += [{"entities": "mentions", "events": "events", "stance": "stance records"}[layer] for layer in present]
+    rows = []
+    for doc_id in sorted(tree.docs):
+        d = tree.docs[doc_id]
+        rows.append([doc_id, split_name(doc_id), len(d["text"]), len(d["paragraphs"]), len(d["sentences"]), len(d["tokens"]), len(d["words"])]
+                    + [counts[layer][doc_id] for layer in present])
+    rows.append(["total", ""] + [sum(r[i] for r in rows) for i in range(2, len(header))])
+    return table(header, rows)
+
+
+def paragraph_roles_table(tree: Tree) -> str:
+    roles = inventory.names("paragraph_roles")
+    docs = sorted(tree.docs)
+    counts = {d: Counter(p["role"] for p in tree.docs[d]["paragraphs"]) for d in docs}
+    rows = [[role] + [counts[d][role] for d in docs] + [sum(counts[d][role] for d in docs)] for role in roles]
+    return table(["paragraph role"] + docs + ["total"], rows)
+
+
+def _cross(records: list[dict], row_key: str, col_key: str, row_labels: list[str], col_labels: list[str], first: str) -> str:
+    c = Counter((r[row_key], r[col_key]) for r in records)
+    rows = [[lab] + [c[(lab, col)] for col in col_labels] + [sum(c[(lab, col)] for col in col_labels)] for lab in row_labels]
+    rows.append(["total"] + [sum(c[(lab, col)] for lab in row_labels) for col in col_labels] + [len(records)])
+    return table([first] + col_labels + ["total"], rows)
+
+
+def mentions_table(tree: Tree) -> str:
+    recs = layer_records(tree, "entities")
+    splits = list(SPLITS)
+    c = Counter((m["type"], split_name(m["doc"])) for m in recs)
+    vlsp = inventory.vlsp_map()
+    rows = [[t, vlsp[t] or "O"] + [c[(t, s)] for s in splits] + [sum(c[(t, s)] for s in splits)] for t in inventory.names("entity_types")]
+    rows.append(["total", ""] + [sum(c[(t, s)] for t in inventory.names("entity_types")) for s in splits] + [len(recs)])
+    return table(["type", "VLSP"] + splits + ["total"], rows)
+
+
+def events_table(tree: Tree) -> str:
+    return _cross(layer_records(tree, "events"), "type", "realis", inventory.names("event_types"), inventory.names("realis"), "event type")
+
+
+def stance_table(tree: Tree) -> str:
+    return _cross(layer_records(tree, "stance"), "target", "polarity", inventory.names("stance_targets"), inventory.names("stance_polarities"), "stance target")
+
+
+def read_report(root: Path, name: str) -> dict | None:
+    path = Path(root) / "reports" / f"{name}.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _leaves(obj, prefix: str = "") -> list[tuple[str, object]]:
+    """(dotted path, value) for every number or short string in a nested report, in file order."""
+    out: list[tuple[str, object]] = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if str(k).startswith("$") or k in ("description", "keys", "comment", "notes"):
+                continue
+            out += _leaves(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out += _leaves(v, f"{prefix}[{i}]")
+    elif isinstance(obj, bool) or obj is None:
+        out.append((prefix, str(obj).lower() if obj is not None else "null"))
+    elif isinstance(obj, (int, float, str)) and len(str(obj)) <= 80:
+        out.append((prefix, obj))
+    return out
+
+
+def report_table(report: dict | None, missing: str) -> str:
+    """A report's figures as a table of (figure, value), or ``missing`` if there is no report."""
+    if report is None:
+        return missing + "\n"
+    rows = [[k, v] for k, v in _leaves(report)]
+    return table(["figure", "value"], rows)
