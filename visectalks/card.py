@@ -258,16 +258,12 @@ def _annotation_section(tree, layout) -> str:
            "(`schema/inventory.json`). Every record is checked by `visectalks validate`: offsets against the text, entity "
            "spans on syllable boundaries, triggers on word boundaries, event arguments inside the trigger's sentence, "
            "direct-quote evidence inside its quotation, and a coverage check that lists every capitalised name or registry "
-           "alias that no mention covers. A second, independent annotation pass is kept apart from the gold and used to "
-           "measure agreement.\n\n"]
+           "alias that no mention covers. A second annotation pass (`annotations/passes/b/`) is kept apart from the gold "
+           "and compared with it.\n\n"]
     if missing_layers:
         out.append("Layers not in this version: " + ", ".join(missing_layers) + ".\n\n")
-    out.append("### Agreement\n\n")
-    out.append(stats.report_table(stats.read_report(layout.root, "agreement"),
-                                  "Agreement between the gold and the second pass has not been computed for this version (no `reports/agreement.json`)."))
-    out.append("\n### Baseline\n\n")
-    out.append(stats.report_table(stats.read_report(layout.root, "baseline"),
-                                  "No baseline has been scored for this version (no `reports/baseline.json`)."))
+    out.append("### Agreement\n\n" + stats.agreement_md(stats.read_report(layout.root, "agreement")))
+    out.append("\n### Baseline\n\n" + stats.baseline_md(stats.read_report(layout.root, "baseline")))
     return "".join(out)
 
 
@@ -313,6 +309,7 @@ def card(layout, tree, metadata, configs) -> str:
              "paragraphs and sentences come from rules. Entity spans follow syllable boundaries, so they do not depend on the "
              "word segmentation.\n"
              "- The test split is one document: held-out scores have a wide margin of error.\n"
-             "- The texts name public figures only in their public roles; they contain no other personal data known to us.\n\n",
+             "- Every personal name in the texts is annotated as PER (the `entities` config lists them); they are people named "
+             "by the press in its reporting. No other personal data are known to be in the texts.\n\n",
              "## Citation\n\n```bibtex\n" + bibtex() + "```\n\n`CITATION.cff` in the project holds the same metadata.\n"]
     return "".join(parts)

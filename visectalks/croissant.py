@@ -24,7 +24,7 @@ CONTEXT = {
     "key": "cr:key", "md5": "cr:md5", "parentField": "cr:parentField", "path": "cr:path", "recordSet": "cr:recordSet",
     "references": "cr:references", "regex": "cr:regex", "repeated": "cr:repeated", "replace": "cr:replace",
     "sc": "https://schema.org/", "separator": "cr:separator", "source": "cr:source", "subField": "cr:subField",
-    "transform": "cr:transform",
+    "transform": "cr:transform", "samplingRate": "cr:samplingRate", "equivalentProperty": "cr:equivalentProperty",
 }
 SCALAR = {"string": "sc:Text", "int32": "sc:Integer", "int64": "sc:Integer", "bool": "sc:Boolean"}
 
@@ -109,7 +109,7 @@ def rai_fields(layout) -> dict:
                                           "no normalisation of the text."],
         "rai:dataAnnotationProtocol": "Hand annotation following the project's GUIDELINES.md (entities with a cross-document registry, "
                                       "PLOVER events with arguments, realis and clusters, stance with holder, target, polarity and "
-                                      "evidence), checked by `visectalks validate`; an independent second pass measures agreement.",
+                                      "evidence), checked by `visectalks validate`; a second annotation pass is compared with the gold to measure agreement.",
         "rai:dataAnnotationAnalysis": "Agreement between the gold and the second pass: see the dataset card (reports/agreement.json when computed).",
         "rai:annotatorDemographics": "Not recorded.",
         "rai:dataUseCases": ["Evaluation and error analysis of Vietnamese NER, entity linking, event extraction and stance detection "

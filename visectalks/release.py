@@ -124,10 +124,13 @@ def build_outputs(layout: Layout) -> dict[Path, str | bytes]:
 
 
 def stale_files(layout: Layout, outputs: dict[Path, str | bytes]) -> list[Path]:
-    """Files under release/ that the build no longer produces (a removed config or split)."""
-    if not layout.release.exists():
-        return []
-    return sorted(p for p in layout.release.rglob("*") if p.is_file() and p not in outputs)
+    """Parquet files in the config folders that the build no longer produces (a removed split).
+
+    Only ``release/<config>/*.parquet`` belongs to this command; other folders of release/
+    (written by other commands) are never touched.
+    """
+    found = [p for c in features.CONFIGS for p in (layout.release / c).glob("*.parquet")]
+    return sorted(p for p in found if p not in outputs)
 
 
 def _cmd_release(args) -> int:

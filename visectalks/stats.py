@@ -110,3 +110,58 @@ def report_table(report: dict | None, missing: str) -> str:
         return missing + "\n"
     rows = [[k, v] for k, v in _leaves(report)]
     return table(["figure", "value"], rows)
+
+
+def _get(obj, path: str):
+    for key in path.split("."):
+        if not isinstance(obj, dict) or key not in obj:
+            return None
+        obj = obj[key]
+    return obj
+
+
+AGREEMENT_ROWS = (("entities, exact span and type", "entities.exact"), ("entities, overlapping span and type", "entities.partial"),
+                  ("event triggers", "events.trigger"), ("event arguments", "events.argument"), ("stance tuples", "stance.tuple"))
+AGREEMENT_SCORES = (("Cohen's κ, entity type", "entities.type_kappa", "entities.type_kappa_items"),
+                    ("Cohen's κ, event realis", "events.realis_kappa", "events.realis_kappa_items"),
+                    ("Cohen's κ, stance polarity", "stance.polarity_kappa", "stance.polarity_kappa_items"),
+                    ("B-cubed F1, event clusters", "events.clusters_bcubed.f1", "events.clusters_bcubed.items"))
+
+
+def agreement_md(report: dict | None) -> str:
+    """Agreement tables from ``reports/agreement.json`` (keys named in the table), or a statement that there is none."""
+    if report is None:
+        return "Agreement has not been computed for this version (no `reports/agreement.json`).\n"
+    rows = [[label, f"`{key}`", _get(report, key)["f1"], _get(report, key)["precision"], _get(report, key)["recall"],
+             _get(report, key).get("a", ""), _get(report, key).get("b", "")]
+            for label, key in AGREEMENT_ROWS if isinstance(_get(report, key), dict) and "f1" in _get(report, key)]
+    scores = [[label, f"`{key}`", _get(report, key), _get(report, items) if _get(report, items) is not None else ""]
+              for label, key, items in AGREEMENT_SCORES if isinstance(_get(report, key), (int, float))]
+    if not rows and not scores:
+        return report_table(report, "")
+    passes = f"passes `{report.get('a', 'a')}` and `{report.get('b', 'b')}`"
+    out = f"Between annotation {passes} (`reports/agreement.json`, written by `visectalks agreement`; precision and recall take `{report.get('a', 'a')}` as the reference):\n\n"
+    out += table(["layer", "key", "F1", "precision", "recall", "items a", "items b"], rows) if rows else ""
+    out += ("\n" + table(["measure", "key", "value", "items"], scores)) if scores else ""
+    if isinstance(report.get("stance"), dict) and report["stance"].get("tuple_definition"):
+        out += f"\nStance tuples: {report['stance']['tuple_definition']}.\n"
+    return out
+
+
+def baseline_md(report: dict | None) -> str:
+    """Baseline scores from ``reports/baseline.json``, or a statement that there is none."""
+    if report is None:
+        return "No baseline has been scored for this version (no `reports/baseline.json`).\n"
+    tool = report.get("tool") or {}
+    counts = report.get("counts") or {}
+    scope = f" on {counts['documents']} documents ({counts.get('sentences', '?')} sentences)" if "documents" in counts else ""
+    types = ", ".join(report.get("per_type") or {})
+    out = (f"`{tool.get('name', '?')}` {tool.get('version', '')} against the gold{scope}, types {types}, scheme {report.get('scheme', '?')} "
+           "(`reports/baseline.json`, written by `visectalks baseline`):\n\n")
+    rows = [[name] + [_get(report, f"{key}.{m}") for m in ("precision", "recall", "f1")] + [_get(report, f"{key}.support") or ""]
+            for name, key in [("micro", "micro"), ("macro", "macro")] + [(t, f"per_type.{t}") for t in (report.get("per_type") or {})]
+            if isinstance(_get(report, key), dict)]
+    rows += [[f"partial: {k}", v.get("precision"), v.get("recall"), v.get("f1"), ""] for k, v in (report.get("partial") or {}).items() if isinstance(v, dict)]
+    if not rows:
+        return report_table(report, "")
+    return out + table(["", "precision", "recall", "F1", "support"], rows)

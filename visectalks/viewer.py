@@ -156,7 +156,9 @@ def document_page(tree: Tree, doc_id: str, meta: dict) -> str:
     types = Counter(m.data["type"] for m in marks if m.kind == "ent")
     toggles = "".join(f'<label><input type="checkbox" class="toggle" data-layer="{k}" checked> {esc(name)} ({counts[k]})</label>'
                       for k, name in KINDS.items())
+    polarities = Counter(m.data["polarity"] for m in marks if m.kind == "stn")
     legend = "".join(f'<span class="swatch t-{esc(t)}">{esc(t)} {types[t]}</span>' for t in inventory.names("entity_types") if types[t])
+    legend += "".join(f'<span class="swatch pol-{esc(t)}">{esc(t)} {polarities[t]}</span>' for t in inventory.names("stance_polarities") if polarities[t])
     opened: set[str] = set()
     paras = []
     for p in doc["paragraphs"]:
@@ -166,7 +168,7 @@ def document_page(tree: Tree, doc_id: str, meta: dict) -> str:
     body = (f'<header><p class="meta"><a href="index.html">All documents</a> · <a href="registry.html">Registry</a></p>'
             f"<h1>{esc(doc_id)}</h1><p class=\"meta\">{_meta_line(meta)}</p>"
             f'<div class="controls">{toggles}</div><div class="legend">{legend}</div>'
-            '<div id="details" aria-live="polite">Hover over a highlight for its details.</div></header>'
+            '</header><div id="details" aria-live="polite">Hover over a highlight for its details.</div>'
             f"<main>{''.join(paras)}</main>")
     return page(f"{doc_id} · ViSecTalks-2022", body)
 
@@ -230,6 +232,7 @@ def stylesheet() -> str:
         rules.append(f".ent.t-{name}, .swatch.t-{name} {{ background: {colour}; }}")
     for colour, name in zip(_cycle(viewer_assets.POLARITY_COLOURS), inventory.names("stance_polarities")):
         rules.append(f".stn.pol-{name} {{ border-bottom-color: {colour}; }}")
+        rules.append(f".swatch.pol-{name} {{ border-bottom: 3px solid {colour}; }}")
     return "\n".join(rules) + "\n"
 
 

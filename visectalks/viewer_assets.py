@@ -22,8 +22,8 @@ td.num, th.num { text-align: right; }
 .controls { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; margin: .5rem 0; font-size: .95rem; }
 .legend { display: flex; flex-wrap: wrap; gap: .4rem; margin: .3rem 0; font-size: .85rem; }
 .legend .swatch { padding: 0 .4rem; border-radius: 3px; }
-#details { position: sticky; top: 0; background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 4px;
-           padding: .3rem .6rem; min-height: 1.7em; font-size: .9rem; z-index: 2; }
+#details { position: sticky; top: 0; max-width: 58rem; margin: .5rem auto; background: #f6f8fa; border: 1px solid #d0d7de;
+           border-radius: 4px; padding: .3rem .6rem; min-height: 1.7em; font-size: .9rem; z-index: 2; }
 .para { display: flex; gap: .8rem; margin: .6rem 0; }
 .para .role { flex: 0 0 6.5rem; font-size: .75rem; color: #57606a; text-transform: uppercase; padding-top: .3rem; }
 .para.role-body .role { visibility: hidden; }
