@@ -262,8 +262,8 @@ def _annotation_section(tree, layout) -> str:
            "and compared with it.\n\n"]
     if missing_layers:
         out.append("Layers not in this version: " + ", ".join(missing_layers) + ".\n\n")
-    out.append("### Agreement\n\n" + stats.agreement_md(stats.read_report(layout.root, "agreement")))
-    out.append("\n### Baseline\n\n" + stats.baseline_md(stats.read_report(layout.root, "baseline")))
+    out.append("### Agreement\n\n" + stats.agreement_md(stats.read_report(layout, "agreement")))
+    out.append("\n### Baseline\n\n" + stats.baseline_md(stats.read_report(layout, "baseline")))
     return "".join(out)
 
 

@@ -56,17 +56,22 @@ def vlsp_types() -> list[str]:
 
 
 def widen(spans: list[Span], units: list[tuple[int, int]]) -> tuple[list[Span], list[Span]]:
-    """Widen spans to whole units (words); return (kept, dropped) after re-flattening.
+    """Widen flat spans to whole units (words); return (kept, dropped).
 
     A span that starts or ends inside a unit takes the whole unit, because a word-level tag
-    can only label whole words; two spans that then collide keep the earlier one.
+    can only label whole words. When two widened spans then collide ("NATO-Nga" is one word
+    holding two names), the one that comes first in the text is kept.
     """
-    widened = []
-    for start, end, label in spans:
+    kept: list[Span] = []
+    dropped: list[Span] = []
+    for start, end, label in sorted(spans, key=lambda s: (s[0], -s[1], s[2])):
         inside = [u for u in units if u[0] < end and start < u[1]]
-        if inside:
-            widened.append((inside[0][0], inside[-1][1], label))
-    return outermost(widened)
+        grown = (inside[0][0], inside[-1][1], label) if inside else None
+        if grown is None or (kept and grown[0] < kept[-1][1]):
+            dropped.append((start, end, label))
+        else:
+            kept.append(grown)
+    return kept, dropped
 
 
 def tags(units: list[tuple[int, int]], spans: list[Span]) -> list[str]:

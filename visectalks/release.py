@@ -94,7 +94,8 @@ def config_data(layout: Layout, tree: Tree, metadata: dict) -> list[ConfigData]:
     return out
 
 
-def _load(layout: Layout) -> tuple[Tree, dict]:
+def load_checked(layout: Layout) -> tuple[Tree, dict]:
+    """The gold tree (refusing invalid annotations) and the seed metadata."""
     from .seeds import load_metadata
     from .validate import check_tree
 
@@ -109,7 +110,7 @@ def build_outputs(layout: Layout) -> dict[Path, str | bytes]:
     """Every file of ``release/`` plus ``CITATION.cff`` and ``.zenodo.json``."""
     from . import card, croissant
 
-    tree, metadata = _load(layout)
+    tree, metadata = load_checked(layout)
     configs = config_data(layout, tree, metadata)
     out: dict[Path, str | bytes] = {}
     for cfg in configs:
@@ -117,7 +118,9 @@ def build_outputs(layout: Layout) -> dict[Path, str | bytes]:
             out[layout.release / cfg.path(split)] = data
     out[layout.release / "README.md"] = card.card(layout, tree, metadata, configs)
     out[layout.release / "croissant.json"] = croissant.croissant(layout, configs)
-    out[layout.release / "LICENSE.md"] = (layout.root / "LICENSE-annotations").read_bytes()
+    licence = layout.root / "LICENSE-annotations"
+    if licence.exists():  # the card's license_link; absent only in partial copies of the project
+        out[layout.release / "LICENSE.md"] = licence.read_bytes()
     out[layout.root / "CITATION.cff"] = card.citation_cff()
     out[layout.root / ".zenodo.json"] = card.zenodo_json()
     return out

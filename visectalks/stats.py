@@ -34,7 +34,7 @@ def split_name(doc_id: str) -> str:
 
 def documents_table(tree: Tree) -> str:
     counts = {layer: Counter(r.get("doc") for r in layer_records(tree, layer)) for layer in ("entities", "events", "stance")}
-    header = ["document", "split", "characters", "paragraphs", "sentences", "syllables", "words"]
+    header = ["document", "split", "characters", "paragraphs", "sentences", "tokens", "words"]
     present = [layer for layer in ("entities", "events", "stance") if tree.layers[layer]]
     header += [{"entities": "mentions", "events": "events", "stance": "stance records"}[layer] for layer in present]
     rows = []
@@ -79,8 +79,23 @@ def stance_table(tree: Tree) -> str:
     return _cross(layer_records(tree, "stance"), "target", "polarity", inventory.names("stance_targets"), inventory.names("stance_polarities"), "stance target")
 
 
-def read_report(root: Path, name: str) -> dict | None:
-    path = Path(root) / "reports" / f"{name}.json"
+def read_report(layout, name: str) -> dict | None:
+    """``reports/<name>.json`` as this build will leave it.
+
+    When ``visectalks.<name>`` is itself a build stage, its file is computed here from the same
+    inputs (all stages are computed before any is written, so reading the file from disk would
+    show the previous build's figures); otherwise the file on disk is read, if there is one.
+    """
+    import importlib
+
+    from .build import STAGES
+
+    path = layout.reports / f"{name}.json"
+    if name in STAGES:
+        module = importlib.import_module(f"visectalks.{name}")
+        produced = module.build_outputs(layout)
+        if path in produced:
+            return json.loads(produced[path])
     if not path.exists():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
