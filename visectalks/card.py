@@ -250,6 +250,22 @@ def provenance_table(metadata: dict) -> str:
     return stats.table(["document"] + list(PROVENANCE_FIELDS), rows)
 
 
+def passes_md(layout) -> str:
+    """What the annotation passes and the adjudication log on disk say about how the gold was made."""
+    base = layout.annotations / "passes"
+    passes = sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    log = layout.annotations / "adjudication.jsonl"
+    text = ""
+    if passes:
+        text = "Annotation passes are kept apart from the gold in " + ", ".join(f"`annotations/passes/{p}/`" for p in passes) + "."
+    if log.exists():
+        items = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+        layers = sorted({i.get("layer", "?") for i in items})
+        text += (f" Where the passes disagreed, the gold follows an adjudication: {len(items)} decisions ({', '.join(layers)}), "
+                 "each with the guideline rule it applies, in `annotations/adjudication.jsonl`.")
+    return text.strip() or "The gold is a single annotation pass."
+
+
 def _annotation_section(tree, layout) -> str:
     missing_layers = [layer for layer in ("entities", "events", "stance") if not tree.layers[layer]]
     out = ["## Annotation\n\n",
@@ -258,8 +274,7 @@ def _annotation_section(tree, layout) -> str:
            "(`schema/inventory.json`). Every record is checked by `visectalks validate`: offsets against the text, entity "
            "spans on syllable boundaries, triggers on word boundaries, event arguments inside the trigger's sentence, "
            "direct-quote evidence inside its quotation, and a coverage check that lists every capitalised name or registry "
-           "alias that no mention covers. A second annotation pass (`annotations/passes/b/`) is kept apart from the gold "
-           "and compared with it.\n\n"]
+           "alias that no mention covers.\n\n", passes_md(layout) + "\n\n"]
     if missing_layers:
         out.append("Layers not in this version: " + ", ".join(missing_layers) + ".\n\n")
     out.append("### Agreement\n\n" + stats.agreement_md(stats.read_report(layout, "agreement")))

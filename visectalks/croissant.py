@@ -11,7 +11,7 @@ import hashlib
 import json
 
 from . import DATASET_NAME, __version__
-from .card import ABSTRACT, AUTHORS, KEYWORDS, LICENSE_NOTE, bibtex
+from .card import ABSTRACT, AUTHORS, KEYWORDS, LICENSE_NOTE, bibtex, passes_md
 from .release_rows import SPLIT_REASON, SPLITS
 
 CONTEXT = {
@@ -109,8 +109,8 @@ def rai_fields(layout) -> dict:
                                           "no normalisation of the text."],
         "rai:dataAnnotationProtocol": "Hand annotation following the project's GUIDELINES.md (entities with a cross-document registry, "
                                       "PLOVER events with arguments, realis and clusters, stance with holder, target, polarity and "
-                                      "evidence), checked by `visectalks validate`; a second annotation pass is compared with the gold to measure agreement.",
-        "rai:dataAnnotationAnalysis": "Agreement between the gold and the second pass: see the dataset card (reports/agreement.json when computed).",
+                                      "evidence), checked by `visectalks validate`. " + passes_md(layout),
+        "rai:dataAnnotationAnalysis": "Agreement between the annotation passes: see the dataset card (from reports/agreement.json when computed).",
         "rai:annotatorDemographics": "Not recorded.",
         "rai:dataUseCases": ["Evaluation and error analysis of Vietnamese NER, entity linking, event extraction and stance detection "
                              "on news; not for training general-purpose models (five documents on one story)."],

@@ -154,7 +154,7 @@ def document_page(tree: Tree, doc_id: str, meta: dict) -> str:
     marks = document_marks(tree, doc_id)
     counts = Counter(m.kind for m in marks)
     types = Counter(m.data["type"] for m in marks if m.kind == "ent")
-    toggles = "".join(f'<label><input type="checkbox" class="toggle" data-layer="{k}" checked> {esc(name)} ({counts[k]})</label>'
+    toggles = "".join(f'<label><input type="checkbox" class="toggle" data-layer="{k}" checked> <span class="{k}">{esc(name)}</span> ({counts[k]})</label>'
                       for k, name in KINDS.items())
     polarities = Counter(m.data["polarity"] for m in marks if m.kind == "stn")
     legend = "".join(f'<span class="swatch t-{esc(t)}">{esc(t)} {types[t]}</span>' for t in inventory.names("entity_types") if types[t])
