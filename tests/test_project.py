@@ -49,3 +49,21 @@ def test_version_is_single_sourced(root):
     pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
     assert 'dynamic = ["version"]' in pyproject and "visectalks.__version__" in pyproject
     assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
+
+
+def test_readme_citation_names_current_version(root):
+    text = (root / "README.md").read_text(encoding="utf-8")
+    assert f"Version {__version__}." in text
+    assert f"version: {__version__}" in (root / "CITATION.cff").read_text(encoding="utf-8").replace('"', "")
+
+
+def test_readme_loading_example_runs(root, monkeypatch):
+    import contextlib
+    import io
+
+    code = re.search(r"## Loading the release.*?```python\n(.+?)```", (root / "README.md").read_text(encoding="utf-8"), flags=re.S).group(1)
+    monkeypatch.chdir(root)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    assert out.getvalue().strip() == "['O', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG']"

@@ -73,10 +73,15 @@ def expected_rows(root: Path, config: str) -> Counter:
 
 # ------------------------------------------------------------------ freshness and determinism
 
-def test_committed_release_is_fresh(root):
-    from visectalks.cli import main
+def test_committed_release_is_fresh(root, layout):
+    """`visectalks release --check` passes: every output equals the committed file, nothing stale."""
+    from argparse import Namespace
 
-    assert main(["release", "--check", "--root", str(root), "--quiet"]) == 0
+    outputs = release.build_outputs(layout)
+    for path, content in outputs.items():
+        assert path.read_bytes() == (content.encode("utf-8") if isinstance(content, str) else content), path
+    assert release.stale_files(layout, outputs) == []
+    assert release._cmd_release(Namespace(root=str(root), check=True, quiet=True)) == 0
 
 
 def test_parquet_bytes_are_deterministic(layout, tree):

@@ -251,6 +251,7 @@ _CACHE: dict[str, tuple[dict, dict]] = {}
 
 def _digest(layout: Layout) -> str:
     h = hashlib.sha256(repr(tool_info()).encode())
+    h.update((layout.schema / "inventory.json").read_bytes() if (layout.schema / "inventory.json").exists() else b"")
     for folder, pattern in ((layout.corpus, "*.json"), (layout.layer("entities"), "*.jsonl")):
         for path in sorted(Path(folder).glob(pattern)):
             h.update(path.name.encode() + path.read_bytes())

@@ -66,15 +66,18 @@ def generated_outputs(layout: Layout) -> dict[Path, str]:
     return out
 
 
-# Later stages, each a module with ``build_outputs(layout) -> {path: str | bytes}`` computed from
-# the corpus and the gold annotations; a module that does not exist is skipped.
-STAGES = ("release", "labelstudio", "exports", "viewer", "datasheet")
+# Later stages, in order, each a module with ``build_outputs(layout) -> {path: str | bytes}``
+# computed from the corpus, the gold annotations and the outputs of the stages before it (the
+# baseline report feeds the card and the datasheet); a module that does not exist is skipped.
+STAGES = ("baseline", "release", "labelstudio", "exports", "viewer", "datasheet")
 
 
-def stage_outputs(layout: Layout) -> dict[Path, str | bytes]:
+def run_stages(layout: Layout) -> tuple[dict[Path, str | bytes], list[Path]]:
+    """Run every stage and write its outputs before the next stage starts."""
     import importlib
 
     outputs: dict[Path, str | bytes] = {}
+    changed: list[Path] = []
     for name in STAGES:
         try:
             module = importlib.import_module(f"visectalks.{name}")
@@ -82,9 +85,15 @@ def stage_outputs(layout: Layout) -> dict[Path, str | bytes]:
             if exc.name != f"visectalks.{name}":
                 raise
             continue
-        if hasattr(module, "build_outputs"):
-            outputs.update(module.build_outputs(layout))
-    return outputs
+        if not hasattr(module, "build_outputs"):
+            continue
+        staged = module.build_outputs(layout)
+        for path, content in sorted(staged.items()):
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            if write_bytes_atomic(path, data):
+                changed.append(path)
+        outputs.update(staged)
+    return outputs, changed
 
 
 def build(layout: Layout, jobs: int = 1, quiet: bool = False) -> list[Path]:
@@ -106,11 +115,8 @@ def build(layout: Layout, jobs: int = 1, quiet: bool = False) -> list[Path]:
     problems = check_tree(load_tree(layout))
     if problems:
         raise ProblemsError(problems)
-    staged = stage_outputs(layout)
-    for p, content in sorted(staged.items()):
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        if write_bytes_atomic(p, data):
-            changed.append(p)
+    staged, written = run_stages(layout)
+    changed += written
     outputs.update(staged)
     for p in sorted(stale):
         p.unlink()

@@ -147,7 +147,7 @@ def card_yaml(configs) -> dict:
         infos.append({"config_name": c.name, **info._to_yaml_dict()})
     return {
         "license": "other",
-        "license_name": "cc-by-4.0-annotations-text-rights-reserved",
+        "license_name": "cc-by-4.0-annotations-text-licence-unknown",
         "license_link": "LICENSE.md",
         "language": ["vi"],
         "multilinguality": ["monolingual"],
@@ -180,16 +180,16 @@ def _type_name(feature) -> str:
     return type(feature).__name__
 
 
-def _preview(obj, depth: int = 0):
+def _preview(obj):
     """Shorten a row for display: long strings cut, long lists cut to their first items."""
     if isinstance(obj, str):
         return obj if len(obj) <= 90 else obj[:90] + "…"
     if isinstance(obj, list):
         keep = 12 if all(not isinstance(x, (dict, list)) for x in obj) else 2
-        items = [_preview(x, depth + 1) for x in obj[:keep]]
+        items = [_preview(x) for x in obj[:keep]]
         return items + ([f"… {len(obj) - keep} more"] if len(obj) > keep else [])
     if isinstance(obj, dict):
-        return {k: _preview(v, depth + 1) for k, v in obj.items()}
+        return {k: _preview(v) for k, v in obj.items()}
     return obj
 
 
@@ -241,6 +241,13 @@ print(duckdb.sql("SELECT type, count(*) AS n FROM 'release/entities/*.parquet' G
 def _splits_table(configs) -> str:
     rows = [[f"`{c.name}`"] + [c.tables[s].num_rows for s in SPLITS] + [sum(t.num_rows for t in c.tables.values())] for c in configs]
     return stats.table(["config"] + list(SPLITS) + ["all"], rows)
+
+
+def unknown_summary(metadata: dict) -> str:
+    """Which provenance values are unknown, counted from ``seeds/metadata.json``."""
+    n = len(metadata["documents"])
+    counts = [(k, sum(d[k]["value"] is None for d in metadata["documents"])) for k in PROVENANCE_FIELDS]
+    return "Unknown provenance values: " + ", ".join(f"{k} for {c} of {n} documents" for k, c in counts if c) + "."
 
 
 def provenance_table(metadata: dict) -> str:
@@ -317,7 +324,7 @@ def card(layout, tree, metadata, configs) -> str:
              "## Limitations\n\n",
              "- Five articles on one news story over a few days: too small and too narrow for training general models; "
              "use it for evaluation, error analysis and method development on Vietnamese news.\n"
-             "- Titles, URLs and publication dates of the articles are unknown, and the outlet of three of the five is unknown.\n"
+             "- " + unknown_summary(metadata) + "\n"
              "- The texts carry their outlets' framing of the talks; stance records describe what the texts report, not the "
              "positions the actors actually held.\n"
              "- Words come from an automatic segmenter (`underthesea`) and are not corrected by hand; syllable tokens, "

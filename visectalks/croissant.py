@@ -11,7 +11,7 @@ import hashlib
 import json
 
 from . import DATASET_NAME, __version__
-from .card import ABSTRACT, AUTHORS, KEYWORDS, LICENSE_NOTE, bibtex, passes_md
+from .card import ABSTRACT, AUTHORS, KEYWORDS, LICENSE_NOTE, bibtex, passes_md, unknown_summary
 from .release_rows import SPLIT_REASON, SPLITS
 
 CONTEXT = {
@@ -97,13 +97,12 @@ def distribution(configs) -> list[dict]:
     return out
 
 
-def rai_fields(layout) -> dict:
+def rai_fields(layout, metadata: dict) -> dict:
     return {
         "rai:dataCollection": "Five Vietnamese news articles on the January 2022 Russia–US/NATO security talks, kept byte for "
                               "byte as found (UTF-8, NFC) with their SHA-256 sums; provenance per article in the `documents` config.",
         "rai:dataCollectionType": ["Secondary Data Analysis"],
-        "rai:dataCollectionMissingData": "Titles, URLs and publication dates of the articles are unknown; the outlet is unknown for three "
-                                         "of the five articles and the author for four (`documents.metadata`, each unknown value with its reason).",
+        "rai:dataCollectionMissingData": unknown_summary(metadata) + " Each unknown value has its reason in `documents.metadata`.",
         "rai:dataCollectionRawData": "News article bodies as published by their outlets; the texts are not modified.",
         "rai:dataPreprocessingProtocol": ["Paragraphs, sentences and syllable tokens by rules; words by the underthesea segmenter; "
                                           "no normalisation of the text."],
@@ -123,7 +122,7 @@ def rai_fields(layout) -> dict:
     }
 
 
-def croissant(layout, configs) -> str:
+def croissant(layout, metadata: dict, configs) -> str:
     doc = {
         "@context": CONTEXT,
         "@type": "sc:Dataset",
@@ -136,7 +135,7 @@ def croissant(layout, configs) -> str:
         "inLanguage": "vi",
         "keywords": KEYWORDS,
         "creator": [{"@type": "sc:Organization", **a} for a in AUTHORS],
-        **rai_fields(layout),
+        **rai_fields(layout, metadata),
         "distribution": distribution(configs),
         "recordSet": record_sets(configs),
     }

@@ -146,10 +146,11 @@ def figures_md(specs: dict) -> str:
 
 
 def blocks(layout: Layout, tree: Tree, metadata: dict, specs: dict) -> dict[str, str]:
-    from .card import passes_md, provenance_table
+    from .card import passes_md, provenance_table, unknown_summary
 
     return {
-        "provenance": "From `seeds/metadata.json` (status: `stated` in the text, `likely` from clues in the text; unknown values are null there, with their reason):\n\n" + provenance_table(metadata),
+        "provenance": (unknown_summary(metadata) + " From `seeds/metadata.json` (status: `stated` in the text, `likely` from clues "
+                       "in the text; unknown values are null there, with their reason):\n\n" + provenance_table(metadata)),
         "statistics": statistics_md(tree),
         "agreement": passes_md(layout) + "\n\n" + stats.agreement_md(stats.read_report(layout, "agreement")),
         "baseline": stats.baseline_md(stats.read_report(layout, "baseline")),

@@ -59,6 +59,21 @@ CODES: dict[str, str] = {
     "VST505": "Two Label Studio regions share an id.",
     "VST506": "A Label Studio export lacks a task for a corpus document, or holds a task for an unknown one.",
     "VST507": "A Label Studio task's document text differs from the corpus text.",
+    "VST508": "A Label Studio offset falls between the two UTF-16 halves of a character outside the Basic Multilingual Plane.",
+    "VST509": "A Label Studio per-region choice or text area belongs to no region, to a region of another layer, or has other offsets than its region.",
+    "VST510": "A Label Studio relation links regions that cannot be linked (only event or stance to entity mention) or carries a label that does not fit them.",
+    "VST511": "A Label Studio region lacks a required value or has several where one is allowed (label, registry id, realis, target, polarity, source).",
+    "VST512": "The file is not a Label Studio JSON export: a list of tasks with data.doc, data.text and lists of annotation results.",
+    "VST513": "A Label Studio task has no submitted annotation to import (cancelled ones do not count).",
+    "VST514": "Two Label Studio tasks hold the same document.",
+    # limits and strict reading
+    "VST600": "The file is larger than the documented limit for its kind, or is not a regular file (refused before it is read).",
+    "VST601": "A single JSON string is longer than the documented limit for its kind of file (refused before the file is read whole).",
+    "VST602": "JSON nesting is deeper than the documented limit for its kind of file.",
+    "VST603": "A JSON object holds the same key twice (a plain reader would silently keep only the last value).",
+    "VST604": "A JSON string holds an escaped lone surrogate (\\uD800-\\uDFFF without its pair), which is not a Unicode character.",
+    "VST605": "A JSON number has too many digits to be read.",
+    "VST606": "A path given to the validator is not a file it knows (corpus/*.json, <layer>/*.jsonl, registry.json, not_entities.json, clusters.json or a seeds folder).",
 }
 
 

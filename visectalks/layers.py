@@ -31,6 +31,7 @@ class Tree:
     clusters: list | None = None
     clusters_file: str = ""
     problems: list[Problem] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)  # files (as shown) that could not be read whole
 
     def shown(self, path: Path) -> str:
         try:
@@ -50,6 +51,8 @@ class Tree:
     def load_layer_file(self, layer: str, path: Path) -> None:
         records, problems = read_jsonl(path, self.shown(path))
         self.problems += problems
+        if problems:
+            self.unreadable.add(self.shown(path))
         key = Path(path).stem
         self.layers[layer][key] = records
         self.layer_files[layer][key] = self.shown(path)
@@ -60,7 +63,7 @@ class Tree:
         if kind == "registry":
             self.registry, self.registry_file = data if isinstance(data, list) else ([] if problems else data), self.shown(path)
         elif kind == "not_entities":
-            self.not_entities, self.not_entities_file = data if isinstance(data, list) else [], self.shown(path)
+            self.not_entities, self.not_entities_file = data if isinstance(data, list) else ([] if problems else data), self.shown(path)
         elif kind == "clusters":
             self.clusters, self.clusters_file = data if isinstance(data, list) else ([] if problems else data), self.shown(path)
 

@@ -117,7 +117,7 @@ def build_outputs(layout: Layout) -> dict[Path, str | bytes]:
         for split, data in cfg.files.items():
             out[layout.release / cfg.path(split)] = data
     out[layout.release / "README.md"] = card.card(layout, tree, metadata, configs)
-    out[layout.release / "croissant.json"] = croissant.croissant(layout, configs)
+    out[layout.release / "croissant.json"] = croissant.croissant(layout, metadata, configs)
     licence = layout.root / "LICENSE-annotations"
     if licence.exists():  # the card's license_link; absent only in partial copies of the project
         out[layout.release / "LICENSE.md"] = licence.read_bytes()

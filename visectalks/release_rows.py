@@ -56,8 +56,7 @@ class _Index:
 
 
 def _records(tree: Tree, layer: str) -> list[dict]:
-    out = [r for recs in tree.layers[layer].values() for r in recs if isinstance(r, dict)]
-    return out
+    return [r for recs in tree.layers[layer].values() for r in recs if isinstance(r, dict)]
 
 
 def document_rows(tree: Tree, metadata: dict) -> list[dict]:
@@ -131,6 +130,11 @@ def iob_tags(tokens: list[dict], spans: list[tuple[int, int, str]]) -> list[str]
     return tags
 
 
+def _starting_in(sent: dict):
+    """Filter for the spans that start inside ``sent``; a span running past its end would be cut (tests check none does)."""
+    return lambda spans: [s for s in spans if sent["start"] <= s[0] < sent["end"]]
+
+
 def ner_rows(tree: Tree) -> list[dict]:
     vlsp = inventory.vlsp_map()
     rows = []
@@ -141,7 +145,7 @@ def ner_rows(tree: Tree) -> list[dict]:
         mapped = [(m["start"], m["end"], vlsp[m["type"]]) for m in outermost([m for m in mentions if vlsp[m["type"]]])]
         for sent in doc["sentences"]:
             toks = index.tokens(sent["start"], sent["end"])
-            inside = lambda spans: [s for s in spans if sent["start"] <= s[0] < sent["end"]]
+            inside = _starting_in(sent)
             rows.append({
                 "id": sent["id"], "doc_id": doc_id, "paragraph_role": index.paragraphs[sent["paragraph_id"]]["role"],
                 "tokens": [t["text"] for t in toks], "token_starts": [t["start"] for t in toks], "token_ends": [t["end"] for t in toks],

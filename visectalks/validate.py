@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jsonschema
 
-from . import schemas
+from . import fastcheck, schemas
 from .corpus import text_problems
 from .errors import Problem, pointer
 from .layers import LAYERS, Tree, load_tree
@@ -24,13 +24,59 @@ from .paths import Layout
 ID_RE = {"p": r"p[0-9]+", "s": r"s[0-9]+", "t": r"t[0-9]+", "w": r"w[0-9]+", "q": r"q[0-9]+", "M": r"M[0-9]+", "E": r"E[0-9]+", "S": r"S[0-9]+"}
 
 
+def _is_integer(checker, instance) -> bool:
+    """Only real ints are integers: jsonschema also accepts 38.0, which cannot index a string."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Strict = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+
+
 @lru_cache(maxsize=None)
 def _validator(name: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schemas.ALL[name]())
+    return _Strict(schemas.ALL[name]())
+
+
+@lru_cache(maxsize=None)
+def _item_validator(name: str) -> jsonschema.Draft202012Validator:
+    return _Strict(schemas.ALL[name]()["items"])
+
+
+def valid_items(name: str, records) -> list:
+    """The items of a list-shaped file (registry, clusters, not_entities) that match their schema."""
+    if not isinstance(records, list):
+        return []
+    return [r for r in records if _item_validator(name).is_valid(r)]
+
+
+def _holds_float(record) -> bool:
+    """True if a float occurs anywhere in ``record`` (no schema here allows one).
+
+    The compiled check counts 38.0 as an integer, as JSON Schema does; an offset of 38.0
+    cannot index a string, so such a record is judged by the strict validator instead.
+    """
+    stack = [record]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, float):
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def schema_problems(name: str, record, shown: str, record_id: str, base: tuple = ()) -> list[Problem]:
-    """Validate one record against schema ``name``; enum failures on labels become VST003."""
+    """Validate one record against schema ``name``; enum failures on labels become VST003.
+
+    The compiled check (``fastcheck``) answers for valid records; only a rejected record pays
+    for ``jsonschema``'s detailed errors.
+    """
+    if fastcheck.is_valid(name, record) and not _holds_float(record):
+        return []
     out = []
     for err in sorted(_validator(name).iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         path = pointer(*base, *err.absolute_path)
@@ -226,7 +272,7 @@ def check_entities(records: list, doc: dict | None, shown: str, registry_ids: di
 def check_registry(registry, shown: str) -> tuple[dict, list[Problem]]:
     problems = schema_problems("registry", registry, shown, "")
     if problems:
-        return {r["id"]: r for r in registry if isinstance(r, dict) and isinstance(r.get("id"), str)} if isinstance(registry, list) else {}, problems
+        return {r["id"]: r for r in valid_items("registry", registry)}, problems
     by_id = {}
     for i, rec in enumerate(registry):
         if rec["id"] in by_id:
@@ -455,29 +501,44 @@ def check_metadata(layout: Layout) -> list[Problem]:
     return schema_problems("metadata", meta, "seeds/metadata.json", "")
 
 
+def _seed_text(seed_dir: Path, name) -> str | None:
+    """The seed a document names, if it is a plain file name in seeds/ (never a path elsewhere)."""
+    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
+        return None
+    seed = seed_dir / name
+    return seed.read_bytes().decode("utf-8", errors="replace") if seed.is_file() else None
+
+
 def check_tree(tree: Tree, only_files: set[str] | None = None, coverage: bool = True) -> list[Problem]:
     """Run every check over a loaded tree; keep problems of ``only_files`` if given."""
     problems = list(tree.problems)
     seed_dir = tree.layout.seeds
+    unusable: set[str] = set()  # documents whose shape is wrong: annotation checks against them would fail
     for doc_id, doc in tree.docs.items():
-        seed = seed_dir / doc.get("seed_file", "") if isinstance(doc.get("seed_file"), str) else None
-        seed_text = seed.read_text(encoding="utf-8") if seed and seed.is_file() else None
-        problems += check_document(doc, tree.doc_files[doc_id], seed_text)
+        found = check_document(doc, tree.doc_files[doc_id], _seed_text(seed_dir, doc.get("seed_file")))
+        if not found and Path(doc["seed_file"]).name != doc["seed_file"]:
+            found.append(Problem("VST002", tree.doc_files[doc_id], doc_id, "/seed_file", "seed_file must be a file name in seeds/, not a path"))
+        problems += found
+        if any(p.code in ("VST002", "VST003") for p in found):
+            unusable.add(doc_id)
     registry: dict = {}
     if tree.registry is not None:
         registry, found = check_registry(tree.registry, tree.registry_file)
         problems += found
     if tree.not_entities_file:
         problems += schema_problems("not_entities", tree.not_entities, tree.not_entities_file, "")
+    not_entities = valid_items("not_entities", tree.not_entities)
     mentions_by_doc: dict[str, dict] = {}
     for key, records in tree.layers["entities"].items():
         doc = tree.docs.get(key)
         shown = tree.layer_files["entities"][key]
+        if key in unusable:
+            continue
         problems += check_entities(records, doc, shown, registry if tree.registry is not None else None, key)
         mentions_by_doc[key] = {m["id"]: m for m in records if isinstance(m, dict) and isinstance(m.get("id"), str) and isinstance(m.get("start"), int) and isinstance(m.get("end"), int)}
-        if coverage and doc is not None and tree.registry is not None:
+        if coverage and doc is not None and tree.registry is not None and shown not in tree.unreadable:
             valid = [m for m in mentions_by_doc[key].values()]
-            problems += coverage_gaps(doc, valid, registry, tree.not_entities if isinstance(tree.not_entities, list) else [], shown)
+            problems += coverage_gaps(doc, valid, registry, not_entities, shown)
     if tree.registry is not None:
         problems += check_registry_names(tree, registry)
     cluster_ids = None
@@ -485,8 +546,12 @@ def check_tree(tree: Tree, only_files: set[str] | None = None, coverage: bool = 
         cluster_ids, found = check_clusters(tree.clusters, tree.clusters_file)
         problems += found
     for key, records in tree.layers["events"].items():
+        if key in unusable:
+            continue
         problems += check_events(records, tree.docs.get(key), tree.layer_files["events"][key], mentions_by_doc.get(key, {}), cluster_ids, key)
     for key, records in tree.layers["stance"].items():
+        if key in unusable:
+            continue
         problems += check_stance(records, tree.docs.get(key), tree.layer_files["stance"][key], mentions_by_doc.get(key, {}), key)
     if only_files is not None:
         problems = [p for p in problems if p.file in only_files]
@@ -513,6 +578,10 @@ def validate(layout: Layout, paths: list[Path] | None = None, pass_name: str | N
         if path.is_dir() and (path / "SHA256SUMS").exists():
             problems += seeds.verify(path)
             continue
-        tree.overlay(path)
+        try:
+            tree.overlay(path)
+        except ValueError as exc:
+            problems.append(Problem("VST606", tree.shown(path), "", "", str(exc).split(": ", 1)[-1]))
+            continue
         only.add(tree.shown(path))
     return problems + check_tree(tree, only)

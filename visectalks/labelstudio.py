@@ -1,0 +1,581 @@
+"""Label Studio round trip: the generated labeling config, tasks with UTF-16 offsets, and back.
+
+One combined config covers the three layers, because Label Studio relations only link regions
+of the same annotation: event arguments and stance holders point at entity mentions, so the
+mentions, the triggers and the evidence spans must live in one annotation. One task is one
+document (stance holders may sit in the paragraph before the evidence).
+
+Region ids are the annotation ids (``d001-M003``, ``d002-E004``, ``d004-S002``); per-region
+choices and text areas share their region's id, as Label Studio does; event arguments and stance
+holders are ``relation`` results. Label Studio counts offsets in UTF-16 code units; the project
+counts Python code points. ``Offsets`` converts between the two here and nowhere else.
+
+The import side (``labelstudio_import``) reads a Label Studio JSON export back into the standoff
+files; ``parse_result`` below is its pure core, used by the property tests.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from xml.sax.saxutils import quoteattr
+
+from . import inventory, schemas
+from .errors import Problem, pointer
+
+TEXT = "text"                     # the Text object tag: the document
+OUTLINE = "paragraphs"            # a read-only outline of the paragraphs and their roles
+EVIDENCE = "EVIDENCE"             # the one label of the stance control: a stance's evidence span
+HOLDER = "HOLDER"                 # relation label: stance evidence -> its holder's mention
+MODEL_VERSION = "visectalks-gold"
+
+# Labels controls (``from_name`` of span regions): control -> (layer, inventory or fixed labels)
+REGION_CONTROLS: dict[str, tuple[str, str | None]] = {
+    "entity": ("entities", "entity_types"),
+    "event": ("events", "event_types"),
+    "stance": ("stance", None),
+}
+LAYER_CONTROL = {layer: control for control, (layer, _inv) in REGION_CONTROLS.items()}
+ID_LETTER = {"entities": "M", "events": "E", "stance": "S"}
+
+
+@dataclass(frozen=True)
+class PerRegion:
+    """A per-region control: a choice or a free text attached to one kind of region."""
+
+    control: str        # from_name in results
+    field: str          # the record field it fills
+    region: str         # the Labels control whose regions it describes
+    kind: str           # "choices" or "textarea"
+    inventory: str | None
+    multiple: bool
+    required: bool
+    title: str
+
+
+PER_REGION: tuple[PerRegion, ...] = (
+    PerRegion("entity_id", "entity", "entity", "textarea", None, False, True, "Registry id (annotations/entities/registry.json)"),
+    PerRegion("flags", "flags", "entity", "choices", "entity_flags", True, False, "Flags"),
+    PerRegion("realis", "realis", "event", "choices", "realis", False, True, "Realis"),
+    PerRegion("cluster", "cluster", "event", "textarea", None, False, False, "Cluster id (annotations/events/clusters.json), empty for none"),
+    PerRegion("target", "target", "stance", "choices", "stance_targets", False, True, "Target"),
+    PerRegion("polarity", "polarity", "stance", "choices", "stance_polarities", False, True, "Polarity"),
+    PerRegion("source", "source", "stance", "choices", "stance_sources", False, True, "Source"),
+    PerRegion("quote", "quote", "stance", "textarea", None, False, False, "Quote id (filled in for direct quotes when left empty)"),
+    PerRegion("exceptions", "exceptions", "stance", "choices", "stance_exceptions", True, False, "Exceptions"),
+)
+PER_REGION_BY_FIELD = {p.field: p for p in PER_REGION}
+PER_REGION_BY_CONTROL = {p.control: p for p in PER_REGION}
+PANEL_TITLE = {"entity": "Entity mention", "event": "Event trigger", "stance": "Stance evidence"}
+
+# Colours per control: strong hues for entity types, pale ones for event types (triggers are
+# verbs and read better lightly marked), one dark yellow for stance evidence.
+SHADES = {"entity": (0.62, 0.48), "event": (0.55, 0.78), "stance": (0.85, 0.40)}
+
+
+def colour(control: str, k: int, n: int) -> str:
+    import colorsys
+
+    saturation, lightness = SHADES[control]
+    hue = 0.13 if control == "stance" else (k / max(n, 1) + 0.02) % 1.0
+    r, g, b = colorsys.hls_to_rgb(hue, lightness, saturation)
+    return "#{:02x}{:02x}{:02x}".format(round(r * 255), round(g * 255), round(b * 255))
+
+
+def region_labels(control: str) -> list[str]:
+    """Label values of one Labels control, from the inventory (the stance control has one)."""
+    inv = REGION_CONTROLS[control][1]
+    return inventory.names(inv) if inv else [EVIDENCE]
+
+
+def relation_labels() -> list[str]:
+    return inventory.names("argument_roles") + [HOLDER]
+
+
+def choice_values(p: PerRegion) -> list[str]:
+    return inventory.names(p.inventory) if p.inventory else []
+
+
+# ---------------------------------------------------------------- labeling config
+
+def _definitions(kind: str | None) -> dict[str, str]:
+    return {item["name"]: item["definition"] for item in inventory.load()[kind]} if kind else {}
+
+
+def _attrs(**kw) -> str:
+    return "".join(f" {k.rstrip('_')}={quoteattr(str(v))}" for k, v in kw.items() if v is not None)
+
+
+def _labels_xml(control: str) -> list[str]:
+    inv = REGION_CONTROLS[control][1]
+    hints = _definitions(inv) if inv else {EVIDENCE: "The words that express the stance: a quotation or the text's report of a position."}
+    out = [f"      <Labels{_attrs(name=control, toName=TEXT, showInline='true')}>"]
+    labels = region_labels(control)
+    for k, label in enumerate(labels):
+        out.append(f"        <Label{_attrs(value=label, hint=hints.get(label), background=colour(control, k, len(labels)))}/>")
+    out.append("      </Labels>")
+    return out
+
+
+def _per_region_xml(p: PerRegion) -> list[str]:
+    if p.kind == "textarea":
+        return [f"        <Header{_attrs(value=p.title, size='6')}/>",
+                f"        <TextArea{_attrs(name=p.control, toName=TEXT, perRegion='true', editable='true', maxSubmissions='1', rows='1')}/>"]
+    hints = _definitions(p.inventory)
+    out = [f"        <Header{_attrs(value=p.title, size='6')}/>",
+           f"        <Choices{_attrs(name=p.control, toName=TEXT, perRegion='true', choice='multiple' if p.multiple else 'single-radio', required='true' if p.required else None, showInline='true')}>"]
+    out += [f"          <Choice{_attrs(value=v, hint=hints.get(v))}/>" for v in choice_values(p)]
+    out.append("        </Choices>")
+    return out
+
+
+STYLE = (".htx-text { white-space: pre-wrap; line-height: 1.7; } "
+         ".vst-outline .htx-text { font-size: 85%; color: #444; }")
+
+
+def label_config() -> str:
+    """The Label Studio labeling config, generated from schema/inventory.json (never typed)."""
+    out = ["<View>", f"  <Style>{STYLE}</Style>", f"  <Header{_attrs(value='$title')}/>",
+           "  <View style=\"display: grid; grid-template-columns: minmax(0, 3fr) minmax(18em, 1fr); gap: 1em\">",
+           "    <View>"]
+    for control in REGION_CONTROLS:
+        out += _labels_xml(control)
+    out += [f"      <Text{_attrs(name=TEXT, value='$' + TEXT)}/>", "    </View>", "    <View>"]
+    for control in REGION_CONTROLS:
+        out.append(f"      <View{_attrs(visibleWhen='region-selected', whenTagName=control)}>")
+        out.append(f"        <Header{_attrs(value=PANEL_TITLE[control], size='5')}/>")
+        for p in PER_REGION:
+            if p.region == control:
+                out += _per_region_xml(p)
+        out.append("      </View>")
+    out += ["      <View className=\"vst-outline\">", f"        <Header{_attrs(value='Paragraphs and their roles', size='5')}/>",
+            f"        <Text{_attrs(name=OUTLINE, value='$' + OUTLINE, selectionEnabled='false')}/>", "      </View>",
+            "    </View>", "  </View>", "  <Relations>"]
+    out += [f"    <Relation{_attrs(value=v)}/>" for v in relation_labels()]
+    out += ["  </Relations>", "</View>", ""]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- offsets
+
+class Offsets:
+    """Code point <-> UTF-16 code unit offsets of one text (the Label Studio boundary).
+
+    A character outside the Basic Multilingual Plane is one code point but two UTF-16 units; an
+    offset that falls between those two units splits the character and has no code point.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.bmp = not text or max(text) < "\U00010000"
+        if self.bmp:
+            self.len16 = len(text)
+            return
+        self._to16 = [0]
+        for ch in text:
+            self._to16.append(self._to16[-1] + (2 if ord(ch) > 0xFFFF else 1))
+        self._from16 = {u: i for i, u in enumerate(self._to16)}
+        self.len16 = self._to16[-1]
+
+    def to16(self, cp: int) -> int:
+        return cp if self.bmp else self._to16[cp]
+
+    def from16(self, u: int) -> int | None:
+        """Code point offset of UTF-16 offset ``u``, or None if ``u`` splits a surrogate pair."""
+        if self.bmp:
+            return u
+        return self._from16.get(u)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+# ---------------------------------------------------------------- export
+
+def outline(doc: dict) -> str:
+    """One line per paragraph: number, role, opening words; shown next to the text."""
+    lines = []
+    for n, p in enumerate(doc["paragraphs"], start=1):
+        role = p["role"] if p["role"] == "body" else p["role"].upper()
+        words = p["text"] if len(p["text"]) <= 70 else p["text"][:70].rsplit(" ", 1)[0] + " …"
+        lines.append(f"¶{n} {role}: {words}")
+    return "\n".join(lines)
+
+
+def _region(rid: str, control: str, label: str, start: int, end: int, text: str, off: Offsets) -> dict:
+    return {"id": rid, "from_name": control, "to_name": TEXT, "type": "labels",
+            "value": {"start": off.to16(start), "end": off.to16(end), "text": text[start:end], "labels": [label]}}
+
+
+def _attached(rid: str, p: PerRegion, start: int, end: int, values: list[str], off: Offsets) -> dict:
+    key = "text" if p.kind == "textarea" else "choices"
+    return {"id": rid, "from_name": p.control, "to_name": TEXT, "type": p.kind,
+            "value": {"start": off.to16(start), "end": off.to16(end), key: list(values)}}
+
+
+def _relation(from_id: str, to_id: str, label: str) -> dict:
+    return {"from_id": from_id, "to_id": to_id, "type": "relation", "direction": "right", "labels": [label]}
+
+
+def task_result(doc: dict, layers: dict[str, list[dict]]) -> list[dict]:
+    """The Label Studio result list of one document's annotations (all layers)."""
+    text, off = doc["text"], Offsets(doc["text"])
+    out: list[dict] = []
+    relations: list[dict] = []
+    P = PER_REGION_BY_FIELD
+    for m in layers.get("entities", []):
+        s, e = m["start"], m["end"]
+        out.append(_region(m["id"], "entity", m["type"], s, e, text, off))
+        out.append(_attached(m["id"], P["entity"], s, e, [m["entity"]], off))
+        if m["flags"]:
+            out.append(_attached(m["id"], P["flags"], s, e, m["flags"], off))
+    for ev in layers.get("events", []):
+        s, e = ev["trigger"]["start"], ev["trigger"]["end"]
+        out.append(_region(ev["id"], "event", ev["type"], s, e, text, off))
+        out.append(_attached(ev["id"], P["realis"], s, e, [ev["realis"]], off))
+        if ev["cluster"] is not None:
+            out.append(_attached(ev["id"], P["cluster"], s, e, [ev["cluster"]], off))
+        relations += [_relation(ev["id"], arg["ref"], arg["role"]) for arg in ev["arguments"]]
+    for st in layers.get("stance", []):
+        s, e = st["evidence"]["start"], st["evidence"]["end"]
+        out.append(_region(st["id"], "stance", EVIDENCE, s, e, text, off))
+        for name in ("target", "polarity", "source"):
+            out.append(_attached(st["id"], P[name], s, e, [st[name]], off))
+        if st["quote"] is not None:
+            out.append(_attached(st["id"], P["quote"], s, e, [st["quote"]], off))
+        if st["exceptions"]:
+            out.append(_attached(st["id"], P["exceptions"], s, e, st["exceptions"], off))
+        if st["holder"] != "AUTHOR":
+            relations.append(_relation(st["id"], st["holder"], HOLDER))
+    return out + relations
+
+
+def task_data(doc: dict) -> dict:
+    n = len(doc["paragraphs"])
+    return {"doc": doc["id"], "title": f"{doc['id']} · {n} paragraphs", TEXT: doc["text"], OUTLINE: outline(doc)}
+
+
+def make_task(doc: dict, layers: dict[str, list[dict]], as_: str = "predictions", model_version: str = MODEL_VERSION) -> dict:
+    """One Label Studio task: the document and its annotations as pre-annotations or annotations."""
+    result = task_result(doc, layers)
+    if as_ == "annotations":
+        return {"data": task_data(doc), "annotations": [{"result": result, "ground_truth": False, "was_cancelled": False}]}
+    return {"data": task_data(doc), "predictions": [{"model_version": model_version, "result": result}]}
+
+
+# ---------------------------------------------------------------- import: one result list
+
+@dataclass
+class Where:
+    """Where a result list sits in an export, for problems: file, task, JSON pointer prefix."""
+
+    file: str
+    task_index: int
+    task_id: object
+    base: tuple = ()          # e.g. ("annotations", 0) or ("predictions", 0)
+
+    def at(self, code: str, index: int | None, rid: object, message: str, *tail) -> Problem:
+        parts = (self.task_index, *self.base) + (("result", index, *tail) if index is not None else tail)
+        record = f"task {self.task_id}" + (f" region {rid}" if rid not in (None, "") else "")
+        return Problem(code, self.file, record, pointer(*parts), message)
+
+
+@dataclass
+class Parsed:
+    """Records of one document read from one result list, with their Label Studio region ids.
+
+    ``records[layer]`` are dicts in schema key order whose ``id`` is still the region id;
+    ``index[region id]`` is the position of the region's result, for problems and provenance.
+    """
+
+    records: dict[str, list[dict]] = field(default_factory=lambda: {layer: [] for layer in ID_LETTER})
+    index: dict[str, int] = field(default_factory=dict)
+
+
+def _keys(name: str) -> list[str]:
+    return list(schemas.ALL[name]()["properties"])
+
+
+RECORD_KEYS = {"entities": _keys("entity"), "events": _keys("event"), "stance": _keys("stance")}
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _span(item: dict, k: int, off: Offsets, where: Where, rid, need_text: bool) -> tuple[tuple[int, int] | None, list[Problem]]:
+    value = item.get("value")
+    s16, e16 = value.get("start"), value.get("end")
+    if not (_is_int(s16) and _is_int(e16) and 0 <= s16 < e16 <= off.len16):
+        return None, [where.at("VST502", k, rid, f"offsets [{s16}, {e16}) are not inside a text of {off.len16} UTF-16 units with start < end", "value")]
+    s, e = off.from16(s16), off.from16(e16)
+    if s is None or e is None:
+        bad = s16 if s is None else e16
+        return None, [where.at("VST508", k, rid, f"UTF-16 offset {bad} falls between the two halves of a surrogate pair", "value", "start" if s is None else "end")]
+    if need_text and value.get("text") != off.text[s:e]:
+        return None, [where.at("VST503", k, rid, f"region text {str(value.get('text'))[:40]!r} differs from the document text {off.text[s:e][:40]!r}", "value", "text")]
+    return (s, e), []
+
+
+def _classify(result: list, where: Where) -> tuple[list, list, list, list[Problem]]:
+    regions, attached, relations, problems = [], [], [], []
+    for k, item in enumerate(result):
+        if not isinstance(item, dict):
+            problems.append(where.at("VST512", k, None, "a result is not an object"))
+            continue
+        kind = item.get("type")
+        if kind == "relation":
+            relations.append((k, item))
+            continue
+        if not isinstance(item.get("value"), dict) or not isinstance(item.get("id"), str) or not item["id"]:
+            problems.append(where.at("VST512", k, item.get("id"), "a region result needs a string id and a value object"))
+            continue
+        name = item.get("from_name")
+        if kind == "labels" and name in REGION_CONTROLS:
+            regions.append((k, item))
+        elif kind in ("choices", "textarea") and name in PER_REGION_BY_CONTROL and PER_REGION_BY_CONTROL[name].kind == kind:
+            attached.append((k, item))
+        else:
+            problems.append(where.at("VST501", k, item["id"], f"control {name!r} of type {kind!r} is not in the labeling config", "from_name"))
+    return regions, attached, relations, problems
+
+
+def _read_regions(regions: list, off: Offsets, where: Where) -> tuple[dict[str, dict], list[Problem]]:
+    """Span regions by id: control, label, code point span, result index."""
+    found: dict[str, dict] = {}
+    problems: list[Problem] = []
+    for k, item in regions:
+        rid, control = item["id"], item["from_name"]
+        if rid in found:
+            problems.append(where.at("VST505", k, rid, f"region id {rid!r} is used by two regions (results {found[rid]['index']} and {k})", "id"))
+            continue
+        labels = item["value"].get("labels")
+        if not isinstance(labels, list) or len(labels) != 1:
+            problems.append(where.at("VST511", k, rid, "a region needs exactly one label", "value", "labels"))
+            continue
+        if labels[0] not in region_labels(control):
+            problems.append(where.at("VST501", k, rid, f"label {labels[0]!r} is not in the inventory of {control!r}", "value", "labels", 0))
+            continue
+        span, found_problems = _span(item, k, off, where, rid, need_text=True)
+        problems += found_problems
+        if span:
+            found[rid] = {"control": control, "label": labels[0], "start": span[0], "end": span[1], "index": k}
+        else:
+            found[rid] = {"control": control, "broken": True, "index": k}
+    return found, problems
+
+
+def _read_attached(attached: list, regions: dict, off: Offsets, where: Where) -> tuple[dict[str, dict], list[Problem]]:
+    """Per-region values by region id and control name."""
+    values: dict[str, dict] = {}
+    problems: list[Problem] = []
+    for k, item in attached:
+        rid, p = item["id"], PER_REGION_BY_CONTROL[item["from_name"]]
+        region = regions.get(rid)
+        if region is None or region["control"] != p.region:
+            what = "no region" if region is None else f"a {region['control']} region"
+            problems.append(where.at("VST509", k, rid, f"{p.field!r} belongs to {p.region} regions but id {rid!r} names {what}", "id"))
+            continue
+        if region.get("broken"):
+            continue
+        span, found = _span(item, k, off, where, rid, need_text=False)
+        if found or span != (region["start"], region["end"]):
+            problems.append(where.at("VST509", k, rid, f"{p.field!r} offsets differ from its region's", "value"))
+            continue
+        key = "text" if p.kind == "textarea" else "choices"
+        got = item["value"].get(key)
+        if not isinstance(got, list) or not all(isinstance(v, str) for v in got):
+            problems.append(where.at("VST512", k, rid, f"value.{key} must be a list of strings", "value", key))
+            continue
+        if p.field in values.setdefault(rid, {}):
+            problems.append(where.at("VST511", k, rid, f"{p.field!r} is given twice for one region", "from_name"))
+            continue
+        if p.kind == "choices":
+            bad = [v for v in got if v not in choice_values(p)]
+            if bad:
+                problems.append(where.at("VST501", k, rid, f"{bad[0]!r} is not a {p.field} label", "value", "choices", got.index(bad[0])))
+                continue
+        else:
+            got = [v.strip() for v in got if v.strip()]
+        if not p.multiple and len(got) > 1:
+            problems.append(where.at("VST511", k, rid, f"{p.field!r} takes one value, got {len(got)}", "value", key))
+            continue
+        values[rid][p.field] = (got, k)
+    return values, problems
+
+
+def _read_relations(relations: list, regions: dict, where: Where) -> tuple[dict[str, list], list[Problem]]:
+    """Relations grouped by their event or stance region: [(label, entity region id, index)]."""
+    links: dict[str, list] = {}
+    problems: list[Problem] = []
+    for k, item in relations:
+        ends = (item.get("from_id"), item.get("to_id"))
+        missing = [x for x in ends if x not in regions]
+        if missing:
+            problems.append(where.at("VST504", k, missing[0], f"relation points at region {missing[0]!r}, which does not exist", "from_id" if missing[0] == ends[0] else "to_id"))
+            continue
+        if any(regions[x].get("broken") for x in ends):
+            continue
+        labels = item.get("labels") or []
+        if not isinstance(labels, list) or len(labels) > 1:
+            problems.append(where.at("VST510", k, ends[0], "a relation takes at most one label", "labels"))
+            continue
+        if labels and labels[0] not in relation_labels():
+            problems.append(where.at("VST501", k, ends[0], f"relation label {labels[0]!r} is not in the inventory", "labels", 0))
+            continue
+        controls = {regions[x]["control"]: x for x in ends}
+        head = next((c for c in ("event", "stance") if c in controls), None)
+        if len(controls) != 2 or "entity" not in controls or head is None:
+            kinds = " and ".join(regions[x]["control"] for x in ends)
+            problems.append(where.at("VST510", k, ends[0], f"a relation links an event or a stance to an entity mention, not {kinds}"))
+            continue
+        label = labels[0] if labels else (HOLDER if head == "stance" else None)
+        if (head == "stance") != (label == HOLDER):
+            problems.append(where.at("VST510", k, controls[head], f"relation label {label!r} does not fit a {head} region (events take argument roles, stances {HOLDER})", "labels"))
+            continue
+        links.setdefault(controls[head], []).append((label, controls["entity"], k))
+    return links, problems
+
+
+def _one(values: dict, name: str, default=None):
+    got = values.get(name)
+    return got[0][0] if got and got[0] else default
+
+
+def _build(regions: dict, values: dict, links: dict, text: str, doc_id: str, where: Where) -> tuple[Parsed, list[Problem]]:
+    parsed = Parsed()
+    problems: list[Problem] = []
+    for rid, r in regions.items():
+        if r.get("broken"):
+            continue
+        vals, s, e = values.get(rid, {}), r["start"], r["end"]
+        missing = [p.field for p in PER_REGION if p.region == r["control"] and p.required and not _one(vals, p.field)]
+        if missing:
+            problems.append(where.at("VST511", r["index"], rid, f"{r['control']} region has no {missing[0]!r}"))
+            continue
+        span = {"start": s, "end": e, "text": text[s:e]}
+        if r["control"] == "entity":
+            rec = {"id": rid, "doc": doc_id, **span, "type": r["label"], "entity": _one(vals, "entity"), "flags": list(vals.get("flags", ([], 0))[0])}
+        elif r["control"] == "event":
+            args = [{"role": role, "ref": ref} for role, ref, _k in links.get(rid, [])]
+            rec = {"id": rid, "doc": doc_id, "trigger": span, "type": r["label"], "realis": _one(vals, "realis"),
+                   "cluster": _one(vals, "cluster"), "arguments": args}
+        else:
+            holders = links.get(rid, [])
+            if len(holders) > 1:
+                problems.append(where.at("VST510", holders[1][2], rid, "a stance has more than one holder relation"))
+                continue
+            rec = {"id": rid, "doc": doc_id, "holder": holders[0][1] if holders else "AUTHOR", "target": _one(vals, "target"),
+                   "polarity": _one(vals, "polarity"), "source": _one(vals, "source"), "evidence": span,
+                   "quote": _one(vals, "quote"), "exceptions": list(vals.get("exceptions", ([], 0))[0])}
+        layer = REGION_CONTROLS[r["control"]][0]
+        parsed.records[layer].append({k: rec[k] for k in RECORD_KEYS[layer]})
+        parsed.index[rid] = r["index"]
+    return parsed, problems
+
+
+def parse_result(result, doc: dict, where: Where) -> tuple[Parsed, list[Problem]]:
+    """Read one annotation's result list against its corpus document (ids not yet assigned)."""
+    if not isinstance(result, list):
+        return Parsed(), [where.at("VST512", None, None, "result must be a list", "result")]
+    off = Offsets(doc["text"])
+    regions_raw, attached, relations, problems = _classify(result, where)
+    regions, found = _read_regions(regions_raw, off, where)
+    problems += found
+    values, found = _read_attached(attached, regions, off, where)
+    problems += found
+    links, found = _read_relations(relations, regions, where)
+    problems += found
+    parsed, found = _build(regions, values, links, doc["text"], doc["id"], where)
+    return parsed, problems + found
+
+
+# ---------------------------------------------------------------- ids
+
+def id_number(rid: str, doc_id: str, letter: str) -> int | None:
+    m = re.fullmatch(rf"{re.escape(doc_id)}-{letter}([0-9]+)", rid)
+    return int(m.group(1)) if m else None
+
+
+def assign_ids(parsed: Parsed, doc_id: str, floor: dict[str, int]) -> tuple[dict[str, list[dict]], dict[str, str], set[str]]:
+    """Give project ids to regions that do not have one; rewrite references; keep the order.
+
+    A region whose id is already ``<doc>-<letter><n>`` for its layer keeps it (ids survive the
+    round trip). Others (drawn in Label Studio) get the next free number after ``floor[layer]``
+    and after every id in the import, in text order. Records keep the order of the result list
+    (the export writes them in file order); new ones are placed in text order among them.
+    Returns the records, the map from region ids to record ids and the set of fresh ids.
+    """
+    rename: dict[str, str] = {}
+    fresh: set[str] = set()
+    for layer, letter in ID_LETTER.items():
+        recs = parsed.records[layer]
+        kept = [id_number(r["id"], doc_id, letter) for r in recs]
+        top = max([floor.get(layer, 0)] + [n for n in kept if n is not None])
+        new = sorted((r for r, n in zip(recs, kept) if n is None), key=lambda r: (_start(r), _end(r), r["id"]))
+        for r in new:
+            top += 1
+            rename[r["id"]] = f"{doc_id}-{letter}{top:03d}"
+            fresh.add(rename[r["id"]])
+    out: dict[str, list[dict]] = {}
+    for layer in ID_LETTER:
+        recs = []
+        for r in parsed.records[layer]:
+            r = dict(r, id=rename.get(r["id"], r["id"]))
+            if layer == "events":
+                r["arguments"] = [dict(a, ref=rename.get(a["ref"], a["ref"])) for a in r["arguments"]]
+            if layer == "stance" and r["holder"] != "AUTHOR":
+                r["holder"] = rename.get(r["holder"], r["holder"])
+            recs.append(r)
+        out[layer] = place([r for r in recs if r["id"] not in fresh], [r for r in recs if r["id"] in fresh])
+    return out, rename, fresh
+
+
+def place(ordered: list[dict], extra: list[dict]) -> list[dict]:
+    """``ordered`` as it is (the file's own order survives), ``extra`` inserted in text order.
+
+    Each extra record goes before the first record that starts after it (or starts with it and
+    ends after it), so records drawn in Label Studio land where they are in the text.
+    """
+    out = list(ordered)
+    for r in sorted(extra, key=lambda r: (_start(r), _end(r))):
+        at = next((i for i, x in enumerate(out) if (_start(x), _end(x)) > (_start(r), _end(r))), len(out))
+        out.insert(at, r)
+    return out
+
+
+def _start(r: dict) -> int:
+    return r["start"] if "start" in r else (r.get("trigger") or r.get("evidence"))["start"]
+
+
+def _end(r: dict) -> int:
+    return r["end"] if "end" in r else (r.get("trigger") or r.get("evidence"))["end"]
+
+
+def fill_quotes(records: dict[str, list[dict]], doc: dict) -> None:
+    """A direct-quote stance left without a quote id gets the innermost quote around its evidence."""
+    for st in records.get("stance", []):
+        if st["quote"] is None and st["source"] == "direct_quote":
+            ev = st["evidence"]
+            around = [q for q in doc["quotes"] if q["start"] < ev["start"] and ev["end"] < q["end"]]
+            if around:
+                st["quote"] = min(around, key=lambda q: q["end"] - q["start"])["id"]
+
+
+# ---------------------------------------------------------------- command line and build
+
+def register(sub, add) -> None:
+    from . import labelstudio_cli
+
+    labelstudio_cli.register(sub, add)
+
+
+def build_outputs(layout) -> dict:
+    """release/labelstudio/config.xml and tasks.json (the gold as pre-annotations)."""
+    from .jsonio import dumps
+    from .layers import load_tree
+
+    tree = load_tree(layout)
+    tasks = [make_task(tree.docs[d], {layer: tree.layers[layer].get(d, []) for layer in ID_LETTER}) for d in sorted(tree.docs)]
+    base = layout.release / "labelstudio"
+    return {base / "config.xml": label_config(), base / "tasks.json": dumps(tasks)}
