@@ -12,10 +12,11 @@
 #   LABEL_STUDIO_URL=http://127.0.0.1:PORT
 #   LS_PID=PID
 # The token is the one given in LABEL_STUDIO_USER_TOKEN (or a random one written to
-# $LS_HOME/state/token, mode 600, for local use); it is never printed.
+# $LS_STATE/token, mode 600, for local use); it is never printed.
 #
 # Settings (environment):
-#   LS_HOME            where the venv, logs and state live   (default /tmp/visectalks-ls)
+#   LS_HOME            where the venv lives                   (default /tmp/visectalks-ls)
+#   LS_STATE           pid, url, log and data of the server   (default $LS_HOME/state)
 #   LS_VERSION         label-studio version                  (default 1.23.2)
 #   LS_PYTHON          interpreter for the venv              (default python3)
 #   LS_PORT            port                                   (default: a free one)
@@ -29,7 +30,7 @@ LS_PYTHON=${LS_PYTHON:-python3}
 LS_START_TIMEOUT=${LS_START_TIMEOUT:-300}
 LS_INSTALL_TIMEOUT=${LS_INSTALL_TIMEOUT:-1200}
 VENV="$LS_HOME/venv"
-STATE="$LS_HOME/state"
+STATE=${LS_STATE:-$LS_HOME/state}
 
 say() { echo "labelstudio_server: $*" >&2; }
 
@@ -79,7 +80,7 @@ cmd_start() {
     chmod 700 "$STATE"
     local port data url pid token waited
     port=${LS_PORT:-$(free_port)}
-    data=$(mktemp -d "$LS_HOME/data.XXXXXX")
+    data=$(mktemp -d "$STATE/data.XXXXXX")
     url="http://127.0.0.1:$port"
     token=${LABEL_STUDIO_USER_TOKEN:-}
     if [ -z "$token" ]; then
@@ -96,7 +97,7 @@ cmd_start() {
     SENTRY_DSN= FRONTEND_SENTRY_DSN= COLLECT_ANALYTICS=false \
         nohup "$VENV/bin/label-studio" start --no-browser --internal-host 127.0.0.1 --port "$port" \
             --data-dir "$data" --enable-legacy-api-token --log-level WARNING \
-            >"$LS_HOME/server.log" 2>&1 </dev/null &
+            >"$STATE/server.log" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$STATE/pid"
     echo "$data" >"$STATE/data_dir"
@@ -104,14 +105,14 @@ cmd_start() {
     waited=0
     while ! healthy "$url"; do
         if ! kill -0 "$pid" 2>/dev/null; then
-            say "server exited during start-up; last lines of $LS_HOME/server.log:"
-            tail -n 30 "$LS_HOME/server.log" >&2 || true
+            say "server exited during start-up; last lines of $STATE/server.log:"
+            tail -n 30 "$STATE/server.log" >&2 || true
             cmd_stop
             return 1
         fi
         if [ "$waited" -ge "$LS_START_TIMEOUT" ]; then
             say "server not healthy after ${LS_START_TIMEOUT}s; stopping it"
-            tail -n 30 "$LS_HOME/server.log" >&2 || true
+            tail -n 30 "$STATE/server.log" >&2 || true
             cmd_stop
             return 1
         fi
@@ -142,7 +143,7 @@ cmd_stop() {
     fi
     if [ -f "$STATE/data_dir" ]; then
         data=$(cat "$STATE/data_dir")
-        case "$data" in "$LS_HOME"/data.*) rm -rf "$data" ;; esac
+        case "$data" in "$STATE"/data.*) rm -rf "$data" ;; esac
     fi
     rm -f "$STATE/pid" "$STATE/data_dir" "$STATE/url" "$STATE/token"
 }

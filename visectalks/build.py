@@ -1,8 +1,9 @@
 """``visectalks build``: seeds → corpus, schemas and generated docs, in one direction.
 
-Everything is computed and checked in memory first; files are written (atomically, one by
-one) only when the whole build is valid, so a failing build leaves the previous outputs as
-they were.
+The corpus is built one document at a time on every core (``corpus_stream``) and checked
+one document at a time (``validate_stream``), so memory does not grow with the corpus. Every
+file is written atomically inside the command's transaction (``transaction.py``), so a
+failing build leaves the previous outputs as they were.
 """
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ import json
 import sys
 from pathlib import Path
 
-from . import docsgen, schemas, seeds
-from .corpus import build_document, text_problems
+from . import docsgen, schemas
 from .errors import ProblemsError
 from .jsonio import dumps, write_bytes_atomic, write_text_atomic
 from .paths import Layout
-from .validate import check_document, check_metadata
+from .validate import check_metadata
 
 
 def fixture_index(root: Path) -> dict[str, list[str]]:
@@ -27,36 +27,6 @@ def fixture_index(root: Path) -> dict[str, list[str]]:
             if d.is_dir():
                 index.setdefault(d.name.split("-")[0], []).append(d.name)
     return index
-
-
-def corpus_outputs(layout: Layout, jobs: int = 1) -> dict[Path, str]:
-    """Build every corpus document from the verified seeds; return path -> file content."""
-    meta = seeds.load_metadata(layout.seeds)
-    outputs: dict[Path, str] = {}
-    problems = []
-    records = meta["documents"]
-    texts = [(layout.seeds / d["file"]).read_text(encoding="utf-8") for d in records]
-    for d, text in zip(records, texts):
-        problems += text_problems(text, f"seeds/{d['file']}", d["id"])
-    if problems:
-        raise ProblemsError(problems)
-    docs = _map(build_document, texts, records, jobs)
-    for d, doc, text in zip(records, docs, texts):
-        shown = f"corpus/{d['id']}.json"
-        problems += check_document(doc, shown, text)
-        outputs[layout.corpus / f"{d['id']}.json"] = dumps(doc)
-    if problems:
-        raise ProblemsError(problems)
-    return outputs
-
-
-def _map(fn, texts, records, jobs):
-    if jobs <= 1 or len(texts) < 2:
-        return [fn(t, r) for t, r in zip(texts, records)]
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(fn, texts, records, chunksize=max(1, len(texts) // (jobs * 4))))
 
 
 def generated_outputs(layout: Layout) -> dict[Path, str]:
@@ -99,20 +69,22 @@ def run_stages(layout: Layout) -> tuple[dict[Path, str | bytes], list[Path]]:
 def build(layout: Layout, jobs: int = 1, quiet: bool = False) -> list[Path]:
     """Verify seeds, build the corpus and every generated file; return the files that changed.
 
-    The corpus files are written first (later stages read them), but only after the whole
-    corpus is valid; later stages run only if the gold annotations validate.
+    The corpus files are written first (later stages read them), one by one as they are built
+    and inside the command's transaction, so that a build that stops on a problem leaves the
+    previous corpus; later stages run only if the gold annotations validate.
     """
-    from .layers import load_tree
-    from .validate import check_tree
+    from .corpus_stream import build_corpus, stale_files
+    from .stream import verify_seeds
+    from .validate_stream import check_layout
 
-    problems = seeds.verify(layout.seeds) + check_metadata(layout)
+    problems = verify_seeds(layout.seeds) + check_metadata(layout)
     if problems:
         raise ProblemsError(problems)
-    outputs = corpus_outputs(layout, jobs)
-    outputs.update(generated_outputs(layout))
-    stale = {p for p in layout.corpus.glob("*.json")} - set(outputs)
-    changed = [p for p, content in sorted(outputs.items()) if write_text_atomic(p, content)]
-    problems = check_tree(load_tree(layout))
+    changed, names = build_corpus(layout, jobs, quiet)  # streamed: one document per worker in memory
+    outputs = generated_outputs(layout)
+    stale = stale_files(layout, names)
+    changed += [p for p, content in sorted(outputs.items()) if write_text_atomic(p, content)]
+    problems = check_layout(layout, jobs=jobs)
     if problems:
         raise ProblemsError(problems)
     staged, written = run_stages(layout)
@@ -122,5 +94,5 @@ def build(layout: Layout, jobs: int = 1, quiet: bool = False) -> list[Path]:
         p.unlink()
         changed.append(p)
     if not quiet:
-        print(f"build: {len(outputs)} files checked, {len(changed)} written", file=sys.stderr)
+        print(f"build: {len(outputs) + len(names)} files checked, {len(changed)} written", file=sys.stderr)
     return changed

@@ -62,7 +62,7 @@ CODES: dict[str, str] = {
     "VST508": "A Label Studio offset falls between the two UTF-16 halves of a character outside the Basic Multilingual Plane.",
     "VST509": "A Label Studio per-region choice or text area belongs to no region, to a region of another layer, or has other offsets than its region.",
     "VST510": "A Label Studio relation links regions that cannot be linked (only event or stance to entity mention) or carries a label that does not fit them.",
-    "VST511": "A Label Studio region lacks a required value or has several where one is allowed (label, registry id, realis, target, polarity, source).",
+    "VST511": "A Label Studio region or relation lacks a required value or has several where one is allowed (label, registry id, realis, target, polarity, source, argument role).",
     "VST512": "The file is not a Label Studio JSON export: a list of tasks with data.doc, data.text and lists of annotation results.",
     "VST513": "A Label Studio task has no submitted annotation to import (cancelled ones do not count).",
     "VST514": "Two Label Studio tasks hold the same document.",

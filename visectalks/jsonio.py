@@ -43,7 +43,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> bool:
     path = Path(path)
     if path.exists() and path.read_bytes() == data:
         return False
-    txn = transaction.active()
+    txn = transaction.active(path)
     if txn is not None:
         txn.before_change(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +80,7 @@ def remove_atomic(path: Path) -> bool:
     path = Path(path)
     if not path.exists():
         return False
-    txn = transaction.active()
+    txn = transaction.active(path)
     if txn is not None:
         txn.before_change(path)
     path.unlink()

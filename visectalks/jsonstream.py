@@ -4,7 +4,8 @@
 build every record at once (hundreds of megabytes of Python objects). ``members`` reads the
 file in chunks and decodes one value at a time with ``json.JSONDecoder.raw_decode``, so memory
 stays bounded by the largest single record. Any syntax error raises ``ValueError``; callers
-then fall back to ``jsonio.read_json``, which reports the coded problem.
+then fall back to ``jsonio.read_json``, which reports the coded problem. Values come back
+as JSON text, for the caller to parse strictly (``jsonio.parse``).
 """
 from __future__ import annotations
 
@@ -13,16 +14,26 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-CHUNK = 1 << 20
+CHUNK = 1 << 18  # characters per read; memory peaks at a few times this while a chunk is joined
+MAX_VALUE = 64 << 20  # memory stays bounded even for one huge value
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
 
+def _cut_number(value: Any, buf: str, end: int) -> bool:
+    """A number that reaches the end of the buffer (or stops at '2.') may go on in the next chunk."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return end == len(buf) or buf[end] in "0123456789.eE+-"
+
+
 class _Reader:
     def __init__(self, fh):
-        self.fh, self.buf, self.pos, self.eof = fh, "", 0, False
+        self.fh, self.buf, self.pos, self.eof, self.last_text = fh, "", 0, False, ""
 
     def fill(self) -> None:
+        if len(self.buf) - self.pos > MAX_VALUE:
+            raise ValueError(f"a single value is longer than {MAX_VALUE} characters")
         chunk = self.fh.read(CHUNK)
         self.eof = not chunk
         self.buf, self.pos = self.buf[self.pos:] + chunk, 0
@@ -49,29 +60,33 @@ class _Reader:
                     raise ValueError(str(exc)) from exc
                 self.fill()
                 continue
-            if end == len(self.buf) and not self.eof:  # a number may go on in the next chunk
+            if not self.eof and _cut_number(value, self.buf, end):
                 self.fill()
                 continue
+            self.last_text = self.buf[self.pos:end]
             self.pos = end
             return value
 
 
-def _items(reader: _Reader) -> Iterator[Any]:
+def _items(reader: _Reader) -> Iterator[str]:
     reader.take("[")
     if reader.peek() == "]":
         reader.pos += 1
         return
     while True:
-        yield reader.value()
+        reader.value()
+        yield reader.last_text
         if reader.peek() == "]":
             reader.pos += 1
             return
         reader.take(",")
 
 
-def members(path: Path, array_key: str) -> Iterator[tuple[str | None, Any]]:
-    """Top-level ``(key, value)`` pairs of a JSON object; the items of the array under
-    ``array_key`` come one by one as ``(None, item)``. Raises ``ValueError`` on bad JSON."""
+def members(path: Path, array_key: str) -> Iterator[tuple[str | None, str]]:
+    """Top-level ``(key, JSON text of the value)`` pairs of a JSON object. The array under
+    ``array_key`` comes as ``(array_key, "[]")`` followed by its items one by one as ``(None,
+    JSON text of the item)``, for the caller to parse as strictly as it likes. Raises
+    ``ValueError`` on bad JSON syntax."""
     with open(path, encoding="utf-8", newline="") as fh:
         reader = _Reader(fh)
         reader.take("{")
@@ -84,23 +99,27 @@ def members(path: Path, array_key: str) -> Iterator[tuple[str | None, Any]]:
 
 
 def _object_body(reader: _Reader, array_key: str) -> Iterator[tuple[str | None, Any]]:
+    seen: set[str] = set()
     while True:
         key = reader.value()
-        if not isinstance(key, str):
-            raise ValueError("object key is not a string")
+        if not isinstance(key, str) or key in seen:  # json.loads would keep only the last duplicate
+            raise ValueError("object key is not a string, or occurs twice")
+        seen.add(key)
         reader.take(":")
         if key == array_key and reader.peek() == "[":
+            yield key, "[]"  # the array itself; its items follow
             yield from ((None, item) for item in _items(reader))
         else:
-            yield key, reader.value()
+            reader.value()
+            yield key, reader.last_text
         if reader.peek() == "}":
             reader.pos += 1
             return
         reader.take(",")
 
 
-def array_items(path: Path, array_key: str) -> Iterator[Any]:
-    """Only the items of the array under ``array_key`` (other members are skipped)."""
+def array_items(path: Path, array_key: str) -> Iterator[str]:
+    """Only the JSON texts of the items of the array under ``array_key``."""
     for key, value in members(path, array_key):
         if key is None:
             yield value

@@ -1,4 +1,4 @@
-"""Label Studio round trip: the generated labeling config, tasks with UTF-16 offsets, and back.
+"""Label Studio round trip: the generated labeling config, tasks with their offsets, and back.
 
 One combined config covers the three layers, because Label Studio relations only link regions
 of the same annotation: event arguments and stance holders point at entity mentions, so the
@@ -7,8 +7,15 @@ document (stance holders may sit in the paragraph before the evidence).
 
 Region ids are the annotation ids (``d001-M003``, ``d002-E004``, ``d004-S002``); per-region
 choices and text areas share their region's id, as Label Studio does; event arguments and stance
-holders are ``relation`` results. Label Studio counts offsets in UTF-16 code units; the project
-counts Python code points. ``Offsets`` converts between the two here and nowhere else.
+holders are ``relation`` results.
+
+Offsets: the project counts Python code points. Label Studio 1.23 stores and displays Text
+offsets in code points too (measured with its own editor on a text with emoji: a span selected
+after two astral-plane characters is saved at its code point index, and offsets given in UTF-16
+units are drawn shifted), so the default unit at this boundary is ``codepoint``. Older
+versions and other tools count UTF-16 code units, where a character outside the Basic
+Multilingual Plane counts twice; ``unit="utf16"`` converts both ways. ``Offsets`` is the only
+place where a conversion happens.
 
 The import side (``labelstudio_import``) reads a Label Studio JSON export back into the standoff
 files; ``parse_result`` below is its pure core, used by the property tests.
@@ -53,14 +60,14 @@ class PerRegion:
 
 
 PER_REGION: tuple[PerRegion, ...] = (
-    PerRegion("entity_id", "entity", "entity", "textarea", None, False, True, "Registry id (annotations/entities/registry.json)"),
+    PerRegion("entity_id", "entity", "entity", "textarea", None, False, True, "Registry id"),
     PerRegion("flags", "flags", "entity", "choices", "entity_flags", True, False, "Flags"),
     PerRegion("realis", "realis", "event", "choices", "realis", False, True, "Realis"),
-    PerRegion("cluster", "cluster", "event", "textarea", None, False, False, "Cluster id (annotations/events/clusters.json), empty for none"),
+    PerRegion("cluster", "cluster", "event", "textarea", None, False, False, "Cluster id (empty: none)"),
     PerRegion("target", "target", "stance", "choices", "stance_targets", False, True, "Target"),
     PerRegion("polarity", "polarity", "stance", "choices", "stance_polarities", False, True, "Polarity"),
     PerRegion("source", "source", "stance", "choices", "stance_sources", False, True, "Source"),
-    PerRegion("quote", "quote", "stance", "textarea", None, False, False, "Quote id (filled in for direct quotes when left empty)"),
+    PerRegion("quote", "quote", "stance", "textarea", None, False, False, "Quote id (empty: the quote around a direct quote)"),
     PerRegion("exceptions", "exceptions", "stance", "choices", "stance_exceptions", True, False, "Exceptions"),
 )
 PER_REGION_BY_FIELD = {p.field: p for p in PER_REGION}
@@ -117,12 +124,15 @@ def _labels_xml(control: str) -> list[str]:
 
 
 def _per_region_xml(p: PerRegion) -> list[str]:
+    # visibleWhen/whenTagName on the control itself also limits "required" to its own regions
+    common = dict(name=p.control, toName=TEXT, perRegion="true", visibleWhen="region-selected", whenTagName=p.region,
+                  required="true" if p.required else None,
+                  requiredMessage=f"{PANEL_TITLE[p.region]}: {p.title.split(' (')[0]} is required." if p.required else None)
+    out = [f"        <Header{_attrs(value=p.title, size='6')}/>"]
     if p.kind == "textarea":
-        return [f"        <Header{_attrs(value=p.title, size='6')}/>",
-                f"        <TextArea{_attrs(name=p.control, toName=TEXT, perRegion='true', editable='true', maxSubmissions='1', rows='1')}/>"]
+        return out + [f"        <TextArea{_attrs(**common, editable='true', maxSubmissions='1', rows='1')}/>"]
     hints = _definitions(p.inventory)
-    out = [f"        <Header{_attrs(value=p.title, size='6')}/>",
-           f"        <Choices{_attrs(name=p.control, toName=TEXT, perRegion='true', choice='multiple' if p.multiple else 'single-radio', required='true' if p.required else None, showInline='true')}>"]
+    out.append(f"        <Choices{_attrs(**common, choice='multiple' if p.multiple else 'single-radio', showInline='true')}>")
     out += [f"          <Choice{_attrs(value=v, hint=hints.get(v))}/>" for v in choice_values(p)]
     out.append("        </Choices>")
     return out
@@ -157,37 +167,39 @@ def label_config() -> str:
 
 # ---------------------------------------------------------------- offsets
 
-class Offsets:
-    """Code point <-> UTF-16 code unit offsets of one text (the Label Studio boundary).
+UNITS = ("codepoint", "utf16")
+DEFAULT_UNIT = "codepoint"       # what Label Studio 1.23 stores and displays
 
-    A character outside the Basic Multilingual Plane is one code point but two UTF-16 units; an
-    offset that falls between those two units splits the character and has no code point.
+
+class Offsets:
+    """Project offsets (code points) <-> Label Studio offsets of one text, in ``unit``.
+
+    In UTF-16 a character outside the Basic Multilingual Plane is one code point but two units;
+    an offset that falls between those two units splits the character and has no code point.
     """
 
-    def __init__(self, text: str):
-        self.text = text
-        self.bmp = not text or max(text) < "\U00010000"
-        if self.bmp:
-            self.len16 = len(text)
+    def __init__(self, text: str, unit: str = DEFAULT_UNIT):
+        if unit not in UNITS:
+            raise ValueError(f"unknown offset unit {unit!r}")
+        self.text, self.unit = text, unit
+        self.identity = unit == "codepoint" or not text or max(text) < "\U00010000"
+        if self.identity:
+            self.ls_len = len(text)
             return
-        self._to16 = [0]
+        self._to_ls = [0]
         for ch in text:
-            self._to16.append(self._to16[-1] + (2 if ord(ch) > 0xFFFF else 1))
-        self._from16 = {u: i for i, u in enumerate(self._to16)}
-        self.len16 = self._to16[-1]
+            self._to_ls.append(self._to_ls[-1] + (2 if ord(ch) > 0xFFFF else 1))
+        self._from_ls = {u: i for i, u in enumerate(self._to_ls)}
+        self.ls_len = self._to_ls[-1]
 
-    def to16(self, cp: int) -> int:
-        return cp if self.bmp else self._to16[cp]
+    def to_ls(self, cp: int) -> int:
+        return cp if self.identity else self._to_ls[cp]
 
-    def from16(self, u: int) -> int | None:
-        """Code point offset of UTF-16 offset ``u``, or None if ``u`` splits a surrogate pair."""
-        if self.bmp:
+    def from_ls(self, u: int) -> int | None:
+        """Code point offset of Label Studio offset ``u``, or None if ``u`` splits a surrogate pair."""
+        if self.identity:
             return u
-        return self._from16.get(u)
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+        return self._from_ls.get(u)
 
 
 # ---------------------------------------------------------------- export
@@ -204,22 +216,22 @@ def outline(doc: dict) -> str:
 
 def _region(rid: str, control: str, label: str, start: int, end: int, text: str, off: Offsets) -> dict:
     return {"id": rid, "from_name": control, "to_name": TEXT, "type": "labels",
-            "value": {"start": off.to16(start), "end": off.to16(end), "text": text[start:end], "labels": [label]}}
+            "value": {"start": off.to_ls(start), "end": off.to_ls(end), "text": text[start:end], "labels": [label]}}
 
 
 def _attached(rid: str, p: PerRegion, start: int, end: int, values: list[str], off: Offsets) -> dict:
     key = "text" if p.kind == "textarea" else "choices"
     return {"id": rid, "from_name": p.control, "to_name": TEXT, "type": p.kind,
-            "value": {"start": off.to16(start), "end": off.to16(end), key: list(values)}}
+            "value": {"start": off.to_ls(start), "end": off.to_ls(end), key: list(values)}}
 
 
 def _relation(from_id: str, to_id: str, label: str) -> dict:
     return {"from_id": from_id, "to_id": to_id, "type": "relation", "direction": "right", "labels": [label]}
 
 
-def task_result(doc: dict, layers: dict[str, list[dict]]) -> list[dict]:
+def task_result(doc: dict, layers: dict[str, list[dict]], unit: str = DEFAULT_UNIT) -> list[dict]:
     """The Label Studio result list of one document's annotations (all layers)."""
-    text, off = doc["text"], Offsets(doc["text"])
+    text, off = doc["text"], Offsets(doc["text"], unit)
     out: list[dict] = []
     relations: list[dict] = []
     P = PER_REGION_BY_FIELD
@@ -255,9 +267,10 @@ def task_data(doc: dict) -> dict:
     return {"doc": doc["id"], "title": f"{doc['id']} · {n} paragraphs", TEXT: doc["text"], OUTLINE: outline(doc)}
 
 
-def make_task(doc: dict, layers: dict[str, list[dict]], as_: str = "predictions", model_version: str = MODEL_VERSION) -> dict:
+def make_task(doc: dict, layers: dict[str, list[dict]], as_: str = "predictions", model_version: str = MODEL_VERSION,
+              unit: str = DEFAULT_UNIT) -> dict:
     """One Label Studio task: the document and its annotations as pre-annotations or annotations."""
-    result = task_result(doc, layers)
+    result = task_result(doc, layers, unit)
     if as_ == "annotations":
         return {"data": task_data(doc), "annotations": [{"result": result, "ground_truth": False, "was_cancelled": False}]}
     return {"data": task_data(doc), "predictions": [{"model_version": model_version, "result": result}]}
@@ -305,20 +318,22 @@ def _is_int(x) -> bool:
 
 def _span(item: dict, k: int, off: Offsets, where: Where, rid, need_text: bool) -> tuple[tuple[int, int] | None, list[Problem]]:
     value = item.get("value")
-    s16, e16 = value.get("start"), value.get("end")
-    if not (_is_int(s16) and _is_int(e16) and 0 <= s16 < e16 <= off.len16):
-        return None, [where.at("VST502", k, rid, f"offsets [{s16}, {e16}) are not inside a text of {off.len16} UTF-16 units with start < end", "value")]
-    s, e = off.from16(s16), off.from16(e16)
+    s_ls, e_ls = value.get("start"), value.get("end")
+    if not (_is_int(s_ls) and _is_int(e_ls) and 0 <= s_ls < e_ls <= off.ls_len):
+        return None, [where.at("VST502", k, rid, f"offsets [{s_ls}, {e_ls}) are not inside a text of {off.ls_len} {off.unit} units with start < end", "value")]
+    s, e = off.from_ls(s_ls), off.from_ls(e_ls)
     if s is None or e is None:
-        bad = s16 if s is None else e16
+        bad = s_ls if s is None else e_ls
         return None, [where.at("VST508", k, rid, f"UTF-16 offset {bad} falls between the two halves of a surrogate pair", "value", "start" if s is None else "end")]
     if need_text and value.get("text") != off.text[s:e]:
         return None, [where.at("VST503", k, rid, f"region text {str(value.get('text'))[:40]!r} differs from the document text {off.text[s:e][:40]!r}", "value", "text")]
     return (s, e), []
 
 
-def _classify(result: list, where: Where) -> tuple[list, list, list, list[Problem]]:
-    regions, attached, relations, problems = [], [], [], []
+def _classify(result: list, where: Where) -> tuple[list, list, list, dict, list[Problem]]:
+    """Split results into span regions, per-region values and relations; ids of unknown controls
+    are returned too, so that what hangs on them is not reported again."""
+    regions, attached, relations, unknown, problems = [], [], [], {}, []
     for k, item in enumerate(result):
         if not isinstance(item, dict):
             problems.append(where.at("VST512", k, None, "a result is not an object"))
@@ -337,18 +352,25 @@ def _classify(result: list, where: Where) -> tuple[list, list, list, list[Proble
             attached.append((k, item))
         else:
             problems.append(where.at("VST501", k, item["id"], f"control {name!r} of type {kind!r} is not in the labeling config", "from_name"))
-    return regions, attached, relations, problems
+            unknown.setdefault(item["id"], k)
+    return regions, attached, relations, unknown, problems
 
 
 def _read_regions(regions: list, off: Offsets, where: Where) -> tuple[dict[str, dict], list[Problem]]:
-    """Span regions by id: control, label, code point span, result index."""
+    """Span regions by id: control, label, code point span, result index.
+
+    A region with a problem stays in the table marked broken, so that its per-region values and
+    relations are not reported again as orphans.
+    """
     found: dict[str, dict] = {}
     problems: list[Problem] = []
     for k, item in regions:
         rid, control = item["id"], item["from_name"]
         if rid in found:
             problems.append(where.at("VST505", k, rid, f"region id {rid!r} is used by two regions (results {found[rid]['index']} and {k})", "id"))
+            found[rid]["broken"] = True     # its choices and relations cannot be told apart
             continue
+        found[rid] = {"control": control, "broken": True, "index": k}     # until it proves sound
         labels = item["value"].get("labels")
         if not isinstance(labels, list) or len(labels) != 1:
             problems.append(where.at("VST511", k, rid, "a region needs exactly one label", "value", "labels"))
@@ -360,48 +382,55 @@ def _read_regions(regions: list, off: Offsets, where: Where) -> tuple[dict[str, 
         problems += found_problems
         if span:
             found[rid] = {"control": control, "label": labels[0], "start": span[0], "end": span[1], "index": k}
-        else:
-            found[rid] = {"control": control, "broken": True, "index": k}
     return found, problems
 
 
+REJECTED = "__rejected__"     # marks a region whose per-region values had a problem (reported once)
+
+
 def _read_attached(attached: list, regions: dict, off: Offsets, where: Where) -> tuple[dict[str, dict], list[Problem]]:
-    """Per-region values by region id and control name."""
+    """Per-region values by region id and field: (values, result index)."""
     values: dict[str, dict] = {}
     problems: list[Problem] = []
     for k, item in attached:
         rid, p = item["id"], PER_REGION_BY_CONTROL[item["from_name"]]
         region = regions.get(rid)
+        if region is not None and region.get("broken"):
+            continue
         if region is None or region["control"] != p.region:
             what = "no region" if region is None else f"a {region['control']} region"
             problems.append(where.at("VST509", k, rid, f"{p.field!r} belongs to {p.region} regions but id {rid!r} names {what}", "id"))
             continue
-        if region.get("broken"):
+        own = values.setdefault(rid, {})
+        got, found = _attached_value(item, k, p, region, off, where)
+        if not found and p.field in own:
+            found = [where.at("VST511", k, rid, f"{p.field!r} is given twice for one region", "from_name")]
+        if found:
+            problems += found
+            own[REJECTED] = True
             continue
-        span, found = _span(item, k, off, where, rid, need_text=False)
-        if found or span != (region["start"], region["end"]):
-            problems.append(where.at("VST509", k, rid, f"{p.field!r} offsets differ from its region's", "value"))
-            continue
-        key = "text" if p.kind == "textarea" else "choices"
-        got = item["value"].get(key)
-        if not isinstance(got, list) or not all(isinstance(v, str) for v in got):
-            problems.append(where.at("VST512", k, rid, f"value.{key} must be a list of strings", "value", key))
-            continue
-        if p.field in values.setdefault(rid, {}):
-            problems.append(where.at("VST511", k, rid, f"{p.field!r} is given twice for one region", "from_name"))
-            continue
-        if p.kind == "choices":
-            bad = [v for v in got if v not in choice_values(p)]
-            if bad:
-                problems.append(where.at("VST501", k, rid, f"{bad[0]!r} is not a {p.field} label", "value", "choices", got.index(bad[0])))
-                continue
-        else:
-            got = [v.strip() for v in got if v.strip()]
-        if not p.multiple and len(got) > 1:
-            problems.append(where.at("VST511", k, rid, f"{p.field!r} takes one value, got {len(got)}", "value", key))
-            continue
-        values[rid][p.field] = (got, k)
+        own[p.field] = (got, k)
     return values, problems
+
+
+def _attached_value(item: dict, k: int, p: PerRegion, region: dict, off: Offsets, where: Where) -> tuple[list[str], list[Problem]]:
+    rid = item["id"]
+    span, found = _span(item, k, off, where, rid, need_text=False)
+    if found or span != (region["start"], region["end"]):
+        return [], [where.at("VST509", k, rid, f"{p.field!r} offsets differ from its region's", "value")]
+    key = "text" if p.kind == "textarea" else "choices"
+    got = item["value"].get(key)
+    if not isinstance(got, list) or not all(isinstance(v, str) for v in got):
+        return [], [where.at("VST512", k, rid, f"value.{key} must be a list of strings", "value", key)]
+    if p.kind == "choices":
+        bad = [v for v in got if v not in choice_values(p)]
+        if bad:
+            return [], [where.at("VST501", k, rid, f"{bad[0]!r} is not a {p.field} label", "value", "choices", got.index(bad[0]))]
+    else:
+        got = [v.strip() for v in got if v.strip()]
+    if not p.multiple and len(got) > 1:
+        return [], [where.at("VST511", k, rid, f"{p.field!r} takes one value, got {len(got)}", "value", key)]
+    return got, []
 
 
 def _read_relations(relations: list, regions: dict, where: Where) -> tuple[dict[str, list], list[Problem]]:
@@ -430,6 +459,9 @@ def _read_relations(relations: list, regions: dict, where: Where) -> tuple[dict[
             problems.append(where.at("VST510", k, ends[0], f"a relation links an event or a stance to an entity mention, not {kinds}"))
             continue
         label = labels[0] if labels else (HOLDER if head == "stance" else None)
+        if label is None:
+            problems.append(where.at("VST511", k, controls[head], "an argument relation needs its role as label", "labels"))
+            continue
         if (head == "stance") != (label == HOLDER):
             problems.append(where.at("VST510", k, controls[head], f"relation label {label!r} does not fit a {head} region (events take argument roles, stances {HOLDER})", "labels"))
             continue
@@ -449,6 +481,8 @@ def _build(regions: dict, values: dict, links: dict, text: str, doc_id: str, whe
         if r.get("broken"):
             continue
         vals, s, e = values.get(rid, {}), r["start"], r["end"]
+        if vals.get(REJECTED):
+            continue
         missing = [p.field for p in PER_REGION if p.region == r["control"] and p.required and not _one(vals, p.field)]
         if missing:
             problems.append(where.at("VST511", r["index"], rid, f"{r['control']} region has no {missing[0]!r}"))
@@ -474,14 +508,16 @@ def _build(regions: dict, values: dict, links: dict, text: str, doc_id: str, whe
     return parsed, problems
 
 
-def parse_result(result, doc: dict, where: Where) -> tuple[Parsed, list[Problem]]:
+def parse_result(result, doc: dict, where: Where, unit: str = DEFAULT_UNIT) -> tuple[Parsed, list[Problem]]:
     """Read one annotation's result list against its corpus document (ids not yet assigned)."""
     if not isinstance(result, list):
         return Parsed(), [where.at("VST512", None, None, "result must be a list", "result")]
-    off = Offsets(doc["text"])
-    regions_raw, attached, relations, problems = _classify(result, where)
+    off = Offsets(doc["text"], unit)
+    regions_raw, attached, relations, unknown, problems = _classify(result, where)
     regions, found = _read_regions(regions_raw, off, where)
     problems += found
+    for rid, k in unknown.items():
+        regions.setdefault(rid, {"control": None, "broken": True, "index": k})
     values, found = _read_attached(attached, regions, off, where)
     problems += found
     links, found = _read_relations(relations, regions, where)

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from .errors import ProblemsError, render
 from .jsonio import dumps, read_json, write_bytes_atomic, write_text_atomic
-from .labelstudio import ID_LETTER, label_config, make_task
+from .labelstudio import DEFAULT_UNIT, ID_LETTER, UNITS, label_config, make_task
 from .labelstudio_import import Options, UsageError, run_import
 from .paths import layout as make_layout
 
 
 # ---------------------------------------------------------------- local commands
 
-def export_tasks(root, pass_name: str | None, docs: list[str] | None, as_: str) -> list[dict]:
+def export_tasks(root, pass_name: str | None, docs: list[str] | None, as_: str, unit: str = DEFAULT_UNIT) -> list[dict]:
     """Tasks for the selected documents; refuses to export annotations that do not validate."""
     from .layers import load_tree
     from .validate import check_tree
@@ -34,7 +34,7 @@ def export_tasks(root, pass_name: str | None, docs: list[str] | None, as_: str) 
     if unknown:
         raise UsageError(f"unknown document(s): {', '.join(unknown)}")
     version = f"visectalks-{pass_name or 'gold'}"
-    return [make_task(tree.docs[d], {layer: tree.layers[layer].get(d, []) for layer in ID_LETTER}, as_, version)
+    return [make_task(tree.docs[d], {layer: tree.layers[layer].get(d, []) for layer in ID_LETTER}, as_, version, unit)
             for d in (docs or sorted(tree.docs))]
 
 
@@ -51,7 +51,7 @@ def _cmd_config(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    tasks = export_tasks(args.root, args.pass_name, args.docs, args.as_)
+    tasks = export_tasks(args.root, args.pass_name, args.docs, args.as_, args.offsets)
     _out(dumps(tasks), args.output)
     if not args.quiet:
         print(f"ls export: {len(tasks)} task(s), one per document, annotations as {args.as_}", file=sys.stderr)
@@ -60,7 +60,8 @@ def _cmd_export(args) -> int:
 
 def _options(args) -> Options:
     return Options(pass_name=args.pass_name, prefer=args.prefer, skip_unannotated=args.skip_unannotated,
-                   use_predictions=args.predictions, docs=args.docs, report=Path(args.report) if args.report else None)
+                   use_predictions=args.predictions, docs=args.docs, report=Path(args.report) if args.report else None,
+                   unit=args.offsets)
 
 
 def _import_data(args, data, shown: str) -> int:
@@ -112,7 +113,7 @@ def _remote(action, what: str):
 
 
 def _cmd_push(args) -> int:
-    tasks = export_tasks(args.root, args.pass_name, args.docs, args.as_)
+    tasks = export_tasks(args.root, args.pass_name, args.docs, args.as_, args.offsets)
 
     def push(client, url):
         project = client.projects.create(title=args.title, label_config=label_config(),
@@ -149,7 +150,13 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="print nothing but errors")
 
 
+def _offsets_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--offsets", choices=UNITS, default=DEFAULT_UNIT,
+                   help="offset unit on the Label Studio side: codepoint (Label Studio 1.23, default) or utf16 (older versions, other tools)")
+
+
 def _export_args(p: argparse.ArgumentParser) -> None:
+    _offsets_arg(p)
     p.add_argument("--pass", dest="pass_name", default=None, help="export annotations/passes/<name>/ instead of the gold")
     p.add_argument("--docs", type=_docs, default=None, help="comma-separated document ids (default: all)")
     p.add_argument("--as", dest="as_", choices=["predictions", "annotations"], default="predictions",
@@ -157,6 +164,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 
 
 def _import_args(p: argparse.ArgumentParser) -> None:
+    _offsets_arg(p)
     p.add_argument("--pass", dest="pass_name", default=None, help="write to annotations/passes/<name>/ instead of the gold")
     p.add_argument("--docs", type=_docs, default=None, help="documents the export holds (default: every corpus document)")
     p.add_argument("--prefer", default=None, help="annotator (u<user id>) who breaks ties when several annotated (default: the first)")
@@ -189,7 +197,7 @@ def register(sub, add) -> None:
     _export_args(p)
     p = cmd("pull", _cmd_pull, "Download a project's JSON export from LABEL_STUDIO_URL and import it.")
     p.add_argument("project", type=int, help="project id")
-    p.add_argument("--save", help="also keep the downloaded export in this file")
+    p.add_argument("--save", help="keep the downloaded export in this file (also when the import stops on problems)")
     _import_args(p)
 
 

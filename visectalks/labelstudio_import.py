@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import Problem, ProblemsError, pointer
 from .jsonio import dumps, dumps_lines, write_text_atomic
-from .labelstudio import ID_LETTER, TEXT, Where, assign_ids, fill_quotes, id_number, parse_result
+from .labelstudio import DEFAULT_UNIT, ID_LETTER, TEXT, Where, assign_ids, fill_quotes, id_number, parse_result
 from .labelstudio_merge import merge, pairwise_agreement
 from .layers import LAYERS, Tree, load_tree
 from .paths import Layout
@@ -38,6 +38,7 @@ class Options:
     docs: list[str] | None = None         # documents the export must hold (default: all)
     apart_prefix: str = "ls-"             # pass name prefix for each annotator's own set
     report: Path | None = None            # where the agreement and disagreement report goes
+    unit: str = DEFAULT_UNIT              # offset unit of the export: codepoint (Label Studio 1.23) or utf16
 
 
 @dataclass
@@ -177,13 +178,13 @@ def read_export(data, target: Tree, shown: str, opts: Options) -> Read:
             continue
         for name, (result, where) in results.items():
             where.file = shown
-            _read_one(read, name, result, where, target, doc_id)
+            _read_one(read, name, result, where, target, doc_id, opts.unit)
     return read
 
 
-def _read_one(read: Read, name: str, result: list, where: Where, target: Tree, doc_id: str) -> None:
+def _read_one(read: Read, name: str, result: list, where: Where, target: Tree, doc_id: str, unit: str) -> None:
     doc = target.docs[doc_id]
-    parsed, problems = parse_result(result, doc, where)
+    parsed, problems = parse_result(result, doc, where, unit)
     if problems:
         read.problems += problems
         return
@@ -295,14 +296,14 @@ def _plan_several(layout: Layout, target: Tree, read: Read, names: list[str], sh
     for a in names:
         pass_name = opts.apart_prefix + a
         own = layer_files(layout, pass_name, read.sets[a], target)
-        problems += _check(target, read.sets[a], own, read.origins[a], read.tasks, coverage=False)
+        # checked as `visectalks validate` checks a pass: with the pass's own side files (none)
+        problems += _check(load_tree(layout, pass_name), read.sets[a], own, read.origins[a], read.tasks, coverage=False)
         outputs.update(_render(read.sets[a], own))
         passes[a] = f"annotations/passes/{pass_name}/"
     if problems:
         raise ProblemsError(problems)
-    trees = {a: _agreement_tree(target, read.sets[a]) for a in names}
     report = {"export": shown, "documents": docs, "annotators": names, "prefer": prefer, "policy": POLICY, "passes": passes,
-              "agreement": pairwise_agreement(trees), "disagreements": notes}
+              "agreement": pairwise_agreement(read.sets, lambda sets: _agreement_tree(target, sets)), "disagreements": notes}
     outputs[Path(opts.report) if opts.report else layout.reports / "labelstudio" / "import.json"] = dumps(report)
     return outputs, report
 

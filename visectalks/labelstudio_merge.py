@@ -4,12 +4,12 @@ Each annotator's records are compared by content, never by id (regions drawn in 
 get different ids for different annotators):
 
 - an entity mention by (start, end, type, registry id, flags);
-- an event by (trigger span, type, realis, cluster, arguments as (role, mention span and type));
-- a stance by (evidence span, target, polarity, source, holder as AUTHOR or mention span and
-  type, quote, exceptions).
+- an event by (trigger span, type, realis, cluster, arguments as (role, mention span));
+- a stance by (evidence span, target, polarity, source, holder as AUTHOR or mention span,
+  quote, exceptions).
 
-Policy: a record goes into the merged set when more than half of the annotators made exactly
-that record; at exactly half, the preferred annotator decides (it is kept if they made it).
+Policy: a record goes into the merged set when more than half of the annotators who submitted
+the document made exactly that record; at exactly half, the preferred annotator decides (it is kept if they made it).
 With two annotators this is "the preferred annotator's set, plus the list of disagreements".
 Every record that not all annotators made is listed in the disagreements, with who made it
 and whether it was kept. A merged record keeps the project id it had in Label Studio (the
@@ -27,7 +27,8 @@ Sets = dict[str, dict[str, list[dict]]]        # layer -> document -> records
 
 
 def _ref(m: dict) -> tuple:
-    return (m["start"], m["end"], m["type"])
+    """A mention as an argument or a holder: its span (its type and link are the mention's business)."""
+    return (m["start"], m["end"])
 
 
 def entity_key(m: dict, _mentions: dict) -> tuple:
@@ -109,7 +110,7 @@ class DocMerge:
             names = [a for a, _r, _k in holders]
             keep = _keep(names, n, self.prefer)
             source_name, rec, k = next((h for h in holders if h[0] == self.prefer), holders[0])
-            merged = self.resolve(layer, dict(rec), self.mentions[source_name]) if keep else None
+            merged = self.resolve(layer, dict(rec), self.mentions[source_name], names) if keep else None
             if merged is not None:
                 rid = self.choose_id(layer, holders, taken) or self.new_id(layer)
                 taken.add(rid)
@@ -128,15 +129,15 @@ class DocMerge:
         ordered = sorted((r for r in recs if self.position.get(r["id"]) is not None), key=lambda r: self.position[r["id"]])
         self.merged[layer] = place(ordered, [r for r in recs if self.position.get(r["id"]) is None])
 
-    def resolve(self, layer: str, rec: dict, mentions: dict) -> dict | None:
+    def resolve(self, layer: str, rec: dict, mentions: dict, names: list[str]) -> dict | None:
         """Point references at merged mentions; None if a stance loses its holder."""
         if layer == "events":
             args = []
             for a in rec["arguments"]:
                 rid = self.by_ref.get(_ref(mentions[a["ref"]])) if a["ref"] in mentions else None
                 if rid is None:
-                    self.disagreements.append({"doc": self.doc_id, "layer": layer, "record": _view(layer, rec, mentions),
-                                               "argument_dropped": {"role": a["role"], "ref": a["ref"]}, "kept": True})
+                    self.disagreements.append({"doc": self.doc_id, "layer": layer, "record": _view(layer, rec, mentions), "annotators": names,
+                                               "kept": True, "argument_dropped": {"role": a["role"], "mention": _view("entities", mentions[a["ref"]], {}) if a["ref"] in mentions else a["ref"]}})
                     continue
                 args.append({"role": a["role"], "ref": rid})
             rec["arguments"] = args
@@ -159,7 +160,9 @@ def merge(per_annotator: dict[str, Sets], fresh: dict[str, set], prefer: str, fl
     merged: Sets = {layer: {} for layer in ID_LETTER}
     notes: list[dict] = []
     for d in docs:
-        sets = {a: {layer: per_annotator[a].get(layer, {}).get(d, []) for layer in ID_LETTER} for a in per_annotator}
+        # only the annotators who submitted this document vote on it
+        voters = [a for a in per_annotator if any(d in per_annotator[a].get(layer, {}) for layer in ID_LETTER)]
+        sets = {a: {layer: per_annotator[a].get(layer, {}).get(d, []) for layer in ID_LETTER} for a in voters}
         m = DocMerge(d, sets, fresh, prefer, floors.get(d, {}))
         for layer, recs in m.run().items():
             merged[layer][d] = recs
@@ -167,9 +170,23 @@ def merge(per_annotator: dict[str, Sets], fresh: dict[str, set], prefer: str, fl
     return merged, notes
 
 
-def pairwise_agreement(trees: dict) -> dict:
-    """Agreement of every pair of annotators, with ``visectalks.agreement.agreement``."""
+def _docs(sets: Sets) -> set[str]:
+    return {d for layer in sets.values() for d in layer}
+
+
+def pairwise_agreement(per_annotator: dict[str, Sets], make_tree) -> dict:
+    """Agreement of every pair of annotators on the documents both submitted, with
+    ``visectalks.agreement.agreement``; ``make_tree`` turns a set into a ``Tree``."""
     from .agreement import agreement
 
-    names = sorted(trees)
-    return {f"{a} vs {b}": agreement(trees[a], trees[b]) for i, a in enumerate(names) for b in names[i + 1:]}
+    names = sorted(per_annotator)
+    out = {}
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            common = _docs(per_annotator[a]) & _docs(per_annotator[b])
+            if not common:
+                continue
+            only = lambda sets: {layer: {d: r for d, r in docs.items() if d in common} for layer, docs in sets.items()}
+            out[f"{a} vs {b}"] = {"documents": sorted(common),
+                                  **agreement(make_tree(only(per_annotator[a])), make_tree(only(per_annotator[b])))}
+    return out

@@ -20,20 +20,31 @@ set. Files are written as the command goes, so it reads back what it wrote.
 """
 from __future__ import annotations
 
-import fcntl
 import functools
 import json
 import os
 import shutil
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: commands still journal their writes, but do not lock
+    fcntl = None
+
 STATE = ".visectalks"
 _active: "Transaction | None" = None
 
 
-def active() -> "Transaction | None":
-    """The transaction of the running command, if any."""
-    return _active
+def active(path: Path | None = None) -> "Transaction | None":
+    """The transaction of the running command, if any (and if it covers ``path``).
+
+    A transaction covers its project folder only: files a command writes elsewhere (``export
+    --out``, a benchmark's scratch projects) are written atomically one by one, as outside a
+    transaction, and are neither journaled nor locked.
+    """
+    if _active is None or path is None or _active.covers(path):
+        return _active
+    return None
 
 
 def _fsync_dir(path: Path) -> None:
@@ -68,17 +79,21 @@ class Transaction:
         self.touched: set[str] = set()
         self.folders: set[Path] = set()
         self.count = 0
+        self.recovered = 0  # files put back from an interrupted run when the lock was taken
 
     # -- lock
     def acquire(self) -> bool:
         """Take the project lock (waiting for another run) and undo an interrupted one."""
+        if not self.root.is_dir():
+            return False  # no project here: the command will say so
         try:
-            self.state.mkdir(parents=True, exist_ok=True)
-            self.lock_fd = os.open(self.state / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            self.state.mkdir(exist_ok=True)
+            self.lock_fd = os.open(self.state / "lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         except OSError:
             return False  # a read-only project: nothing will be written, nothing to lock
-        fcntl.flock(self.lock_fd, fcntl.LOCK_EX)
-        recover(self.root)
+        if fcntl is not None:
+            fcntl.flock(self.lock_fd, fcntl.LOCK_EX)
+        self.recovered = recover(self.root)
         return True
 
     def release(self) -> None:
@@ -86,7 +101,8 @@ class Transaction:
             self.log.close()
             self.log = None
         if self.lock_fd is not None:
-            fcntl.flock(self.lock_fd, fcntl.LOCK_UN)
+            if fcntl is not None:
+                fcntl.flock(self.lock_fd, fcntl.LOCK_UN)
             os.close(self.lock_fd)
             self.lock_fd = None
 
@@ -96,6 +112,9 @@ class Transaction:
             self.journal.mkdir()
             self.log = open(self.journal / "log.jsonl", "a", encoding="utf-8")
             _fsync_dir(self.state)
+
+    def covers(self, path: Path) -> bool:
+        return self.lock_fd is not None and Path(path).resolve().is_relative_to(self.root)
 
     def staging(self) -> Path:
         """Folder for new files before they are renamed into place (removed on recovery)."""

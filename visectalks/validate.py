@@ -10,6 +10,7 @@ import bisect
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,31 +52,13 @@ def valid_items(name: str, records) -> list:
     return [r for r in records if _item_validator(name).is_valid(r)]
 
 
-def _holds_float(record) -> bool:
-    """True if a float occurs anywhere in ``record`` (no schema here allows one).
-
-    The compiled check counts 38.0 as an integer, as JSON Schema does; an offset of 38.0
-    cannot index a string, so such a record is judged by the strict validator instead.
-    """
-    stack = [record]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, float):
-            return True
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
-
-
 def schema_problems(name: str, record, shown: str, record_id: str, base: tuple = ()) -> list[Problem]:
     """Validate one record against schema ``name``; enum failures on labels become VST003.
 
     The compiled check (``fastcheck``) answers for valid records; only a rejected record pays
     for ``jsonschema``'s detailed errors.
     """
-    if fastcheck.is_valid(name, record) and not _holds_float(record):
+    if fastcheck.is_valid(name, record):  # compiled check, with real ints only (no 38.0)
         return []
     out = []
     for err in sorted(_validator(name).iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
@@ -90,21 +73,28 @@ def _rid(record) -> str:
     return str(record.get("id", "")) if isinstance(record, dict) else ""
 
 
-def _span_problems(text: str, item: dict, shown: str, rid: str, where: str) -> list[Problem]:
+def _span_problems(text: str, item: dict, shown: str, rid: str, where) -> list[Problem]:
+    """VST101/VST102 of one span; ``where`` is its pointer, or the parts of it (built only on error)."""
     start, end = item["start"], item["end"]
+    if 0 <= start < end <= len(text) and text[start:end] == item["text"]:
+        return []
+    where = where if isinstance(where, str) else pointer(*where)
     if not (0 <= start < end <= len(text)):
         return [Problem("VST101", shown, rid, where, f"span [{start}, {end}) is not inside a text of length {len(text)} with start < end")]
-    if text[start:end] != item["text"]:
-        return [Problem("VST102", shown, rid, where + "/text", f"stored text {item['text'][:40]!r} differs from text[start:end] {text[start:end][:40]!r}")]
-    return []
+    return [Problem("VST102", shown, rid, where + "/text", f"stored text {item['text'][:40]!r} differs from text[start:end] {text[start:end][:40]!r}")]
+
+
+@lru_cache(maxsize=None)
+def _id_rest(kind: str) -> re.Pattern:
+    return re.compile(rf"{ID_RE[kind]}$")
 
 
 def _id_problems(items: list[dict], doc_id: str, kind: str, shown: str, seen: set, base: str) -> list[Problem]:
     out = []
-    pattern = re.compile(rf"^{re.escape(doc_id)}-{ID_RE[kind]}$")
+    prefix, rest = doc_id + "-", _id_rest(kind)
     for i, item in enumerate(items):
         rid = item["id"]
-        if not pattern.match(rid):
+        if not (rid.startswith(prefix) and rest.match(rid, len(prefix))):  # ^<doc>-<kind><n>$
             out.append(Problem("VST104", shown, rid, pointer(base, i, "id"), f"id must look like {doc_id}-{kind}<number>"))
         if rid in seen:
             out.append(Problem("VST103", shown, rid, pointer(base, i, "id"), "id occurs twice"))
@@ -128,7 +118,7 @@ def check_document(doc: dict, shown: str, seed_text: str | None = None) -> list[
     for kind, key in (("p", "paragraphs"), ("s", "sentences"), ("t", "tokens"), ("w", "words"), ("q", "quotes")):
         problems += _id_problems(doc[key], doc_id, kind, shown, seen, key)
         for i, item in enumerate(doc[key]):
-            problems += _span_problems(text, item, shown, item["id"], pointer(key, i))
+            problems += _span_problems(text, item, shown, item["id"], (key, i))
     if any(p.code == "VST101" for p in problems):
         return problems
     problems += _check_paragraphs(doc, shown)
@@ -283,10 +273,24 @@ def check_registry(registry, shown: str) -> tuple[dict, list[Problem]]:
 
 def alias_forms(rec: dict) -> set[str]:
     """Surface forms of a registry record: its names and aliases without '(metonym)' notes."""
-    forms = {rec["name_vi"]}
-    for alias in rec["aliases"]:
+    try:
+        return set(_alias_forms(rec["name_vi"], tuple(rec["aliases"])))
+    except TypeError:  # unhashable values in a malformed record: nothing to cache
+        return set(_alias_forms.__wrapped__(rec["name_vi"], rec["aliases"]))
+
+
+@lru_cache(maxsize=4096)
+def _alias_forms(name_vi: str, aliases: tuple) -> frozenset[str]:
+    """Cached: the validator asks for the same records' forms once per document."""
+    forms = {name_vi}
+    for alias in aliases:
         forms.add(re.sub(r"\s*\(.*\)\s*$", "", alias).strip())
-    return {f for f in forms if f}
+    return frozenset(f for f in forms if f)
+
+
+@lru_cache(maxsize=4096)
+def _literal(form: str) -> re.Pattern:
+    return re.compile(re.escape(form))
 
 
 def check_registry_names(tree: Tree, by_id: dict) -> list[Problem]:
@@ -359,7 +363,7 @@ def coverage_gaps(doc: dict, mentions: list[dict], registry: dict, not_entities:
         if rec["type"] in ("DATE", "QUANTITY"):
             continue
         for form in alias_forms(rec):
-            for match in re.finditer(re.escape(form), text):
+            for match in _literal(form).finditer(text):
                 s, e = match.span()
                 if s in starts and e in ends and not any(covered[s:e]):
                     candidates.append((s, e))
@@ -494,7 +498,10 @@ def _holder_ok(doc: dict, holder: dict, ev: dict, exceptions: list) -> bool:
 
 def check_metadata(layout: Layout) -> list[Problem]:
     from .jsonio import read_json
+    from .stream import is_large, metadata_problems
 
+    if is_large(layout.seeds / "metadata.json"):  # a large corpus: read one record at a time
+        return metadata_problems(layout)
     meta, problems = read_json(layout.seeds / "metadata.json", "seeds/metadata.json")
     if problems:
         return problems
@@ -509,66 +516,109 @@ def _seed_text(seed_dir: Path, name) -> str | None:
     return seed.read_bytes().decode("utf-8", errors="replace") if seed.is_file() else None
 
 
-def check_tree(tree: Tree, only_files: set[str] | None = None, coverage: bool = True) -> list[Problem]:
-    """Run every check over a loaded tree; keep problems of ``only_files`` if given."""
-    problems = list(tree.problems)
-    seed_dir = tree.layout.seeds
-    unusable: set[str] = set()  # documents whose shape is wrong: annotation checks against them would fail
+@dataclass
+class Side:
+    """What every document's checks need from the side files (registry, not_entities, clusters)."""
+
+    registry: dict | None  # by id; None when the tree has no registry
+    not_entities: list
+    cluster_ids: set | None
+    registry_problems: list[Problem]  # registry and not_entities files
+    cluster_problems: list[Problem]
+
+
+def side_checks(tree: Tree) -> Side:
+    registry, problems = None, []
+    if tree.registry is not None:
+        registry, problems = check_registry(tree.registry, tree.registry_file)
+    if tree.not_entities_file:
+        problems += schema_problems("not_entities", tree.not_entities, tree.not_entities_file, "")
+    cluster_ids, cluster_problems = None, []
+    if tree.clusters is not None:
+        cluster_ids, cluster_problems = check_clusters(tree.clusters, tree.clusters_file)
+    return Side(registry, valid_items("not_entities", tree.not_entities), cluster_ids, problems, cluster_problems)
+
+
+def document_checks(tree: Tree) -> tuple[list[Problem], set[str]]:
+    """Problems of every document, and the documents whose shape is wrong (annotation checks
+    against them would fail, so they are skipped)."""
+    problems, unusable = [], set()
     for doc_id, doc in tree.docs.items():
-        found = check_document(doc, tree.doc_files[doc_id], _seed_text(seed_dir, doc.get("seed_file")))
+        found = check_document(doc, tree.doc_files[doc_id], _seed_text(tree.layout.seeds, doc.get("seed_file")))
         if not found and Path(doc["seed_file"]).name != doc["seed_file"]:
             found.append(Problem("VST002", tree.doc_files[doc_id], doc_id, "/seed_file", "seed_file must be a file name in seeds/, not a path"))
         problems += found
         if any(p.code in ("VST002", "VST003") for p in found):
             unusable.add(doc_id)
-    registry: dict = {}
-    if tree.registry is not None:
-        registry, found = check_registry(tree.registry, tree.registry_file)
-        problems += found
-    if tree.not_entities_file:
-        problems += schema_problems("not_entities", tree.not_entities, tree.not_entities_file, "")
-    not_entities = valid_items("not_entities", tree.not_entities)
-    mentions_by_doc: dict[str, dict] = {}
+    return problems, unusable
+
+
+def entity_checks(tree: Tree, side: Side, unusable: set[str], coverage: bool) -> tuple[list[Problem], dict[str, dict]]:
+    """Problems of every entity file (with coverage), and each file's mentions by id."""
+    problems, mentions_by_doc = [], {}
     for key, records in tree.layers["entities"].items():
         doc = tree.docs.get(key)
         shown = tree.layer_files["entities"][key]
         if key in unusable:
             continue
-        problems += check_entities(records, doc, shown, registry if tree.registry is not None else None, key)
+        problems += check_entities(records, doc, shown, side.registry, key)
         mentions_by_doc[key] = {m["id"]: m for m in records if isinstance(m, dict) and isinstance(m.get("id"), str) and isinstance(m.get("start"), int) and isinstance(m.get("end"), int)}
-        if coverage and doc is not None and tree.registry is not None and shown not in tree.unreadable:
-            valid = [m for m in mentions_by_doc[key].values()]
-            problems += coverage_gaps(doc, valid, registry, not_entities, shown)
-    if tree.registry is not None:
-        problems += check_registry_names(tree, registry)
-    cluster_ids = None
-    if tree.clusters is not None:
-        cluster_ids, found = check_clusters(tree.clusters, tree.clusters_file)
-        problems += found
+        if coverage and doc is not None and side.registry is not None and shown not in tree.unreadable:
+            problems += coverage_gaps(doc, list(mentions_by_doc[key].values()), side.registry, side.not_entities, shown)
+    return problems, mentions_by_doc
+
+
+def event_stance_checks(tree: Tree, side: Side, unusable: set[str], mentions_by_doc: dict) -> tuple[list[Problem], list[Problem]]:
+    events, stance = [], []
     for key, records in tree.layers["events"].items():
-        if key in unusable:
-            continue
-        problems += check_events(records, tree.docs.get(key), tree.layer_files["events"][key], mentions_by_doc.get(key, {}), cluster_ids, key)
+        if key not in unusable:
+            events += check_events(records, tree.docs.get(key), tree.layer_files["events"][key], mentions_by_doc.get(key, {}), side.cluster_ids, key)
     for key, records in tree.layers["stance"].items():
-        if key in unusable:
-            continue
-        problems += check_stance(records, tree.docs.get(key), tree.layer_files["stance"][key], mentions_by_doc.get(key, {}), key)
+        if key not in unusable:
+            stance += check_stance(records, tree.docs.get(key), tree.layer_files["stance"][key], mentions_by_doc.get(key, {}), key)
+    return events, stance
+
+
+def tree_parts(tree: Tree, side: Side, coverage: bool = True) -> list[list[Problem]]:
+    """The problems of a tree's documents and layers, in the order of ``check_tree``: documents,
+    entities (with coverage), registry names, events, stance. ``validate_stream`` runs this on
+    one document at a time."""
+    docs, unusable = document_checks(tree)
+    entities, mentions_by_doc = entity_checks(tree, side, unusable, coverage)
+    names = check_registry_names(tree, side.registry) if side.registry is not None else []
+    events, stance = event_stance_checks(tree, side, unusable, mentions_by_doc)
+    return [docs, entities, names, events, stance]
+
+
+def check_tree(tree: Tree, only_files: set[str] | None = None, coverage: bool = True) -> list[Problem]:
+    """Run every check over a loaded tree; keep problems of ``only_files`` if given."""
+    side = side_checks(tree)
+    docs, entities, names, events, stance = tree_parts(tree, side, coverage)
+    problems = tree.problems + docs + side.registry_problems + entities + names + side.cluster_problems + events + stance
     if only_files is not None:
         problems = [p for p in problems if p.file in only_files]
     return problems
 
 
-def validate(layout: Layout, paths: list[Path] | None = None, pass_name: str | None = None) -> list[Problem]:
-    """Validate the project (no paths) or the given files against the rest of the project."""
+def validate(layout: Layout, paths: list[Path] | None = None, pass_name: str | None = None, jobs: int | None = None) -> list[Problem]:
+    """Validate the project (no paths) or the given files against the rest of the project.
+
+    The whole project is read one document at a time (``validate_stream``), on ``jobs``
+    processes (None: every core for a large corpus, one for a small one).
+    """
     from . import seeds
 
     if not paths:
-        problems = seeds.verify(layout.seeds) + check_metadata(layout)
-        problems += check_tree(load_tree(layout, pass_name))
+        from .stream import verify_seeds
+        from .validate_stream import check_layout
+
+        # the checksum checks read fields of every metadata record: only metadata of the right shape
+        problems = check_metadata(layout) or verify_seeds(layout.seeds)
+        problems += check_layout(layout, pass_name, jobs)
         passes = layout.annotations / "passes"
         if pass_name is None and passes.is_dir():
             for sub in sorted(p for p in passes.iterdir() if p.is_dir()):
-                problems += check_tree(load_tree(layout, sub.name))
+                problems += check_layout(layout, sub.name, jobs)
         return problems
     tree = load_tree(layout, pass_name)
     only: set[str] = set()
@@ -576,7 +626,8 @@ def validate(layout: Layout, paths: list[Path] | None = None, pass_name: str | N
     for path in paths:
         path = Path(path)
         if path.is_dir() and (path / "SHA256SUMS").exists():
-            problems += seeds.verify(path)
+            shape = check_metadata(Layout(path.parent)) if path.name == "seeds" else []
+            problems += shape or seeds.verify(path)
             continue
         try:
             tree.overlay(path)

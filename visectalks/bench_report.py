@@ -1,0 +1,165 @@
+"""Figures, ratios against floors and target verdicts of a ``visectalks bench`` run.
+
+Ratios are computed twice: by wall clock (what a user waits) and per CPU second (what the
+code costs; far less sensitive to other processes on a shared machine). Verdicts use the
+one-process run where there is one (build and validate up to ``--serial-up-to`` documents), the
+per-CPU figure otherwise (release), and for the Label Studio round trip the floor timed
+document by document in the same loop.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .jsonio import dumps, write_text_atomic
+
+TARGETS = {
+    "build_vs_segmenter": 0.5,      # build on one core >= 1/2 of the segmenter alone
+    "build_speedup": 1.6,           # --jobs 2 >= 1.6x --jobs 1
+    "validate_records_per_s": 100_000,
+    "release_vs_pyarrow": 1 / 3,
+    "labelstudio_vs_json": 1 / 3,
+    "peak_rss_mb": 1536,
+    "rss_growth_100k_vs_10k": 1.2,
+    "time_growth_100k_vs_10k": 11,
+}
+STAGES = ("build", "validate", "release", "labelstudio")
+
+
+def _rate(units: float, seconds: float) -> float | None:
+    return units / seconds if seconds else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def stage_figures(r: dict) -> dict:
+    return {"documents": r["documents"], "records": r["records"], "wall_s": r["wall"], "cpu_s": r["cpu"],
+            "docs_per_s": _rate(r["documents"], r["wall"]), "records_per_s": _rate(r["records"], r["wall"]),
+            "docs_per_cpu_s": _rate(r["documents"], r["cpu"]), "records_per_cpu_s": _rate(r["records"], r["cpu"]),
+            "peak_rss_mb": r["peak_rss_mb"], "jobs": r["jobs"]}
+
+
+def _main(stages: dict, name: str) -> dict | None:
+    """The stage run on every core (or the only run)."""
+    runs = sorted((int(k.split("@")[1]), v) for k, v in stages.items() if k.split("@")[0] == name)
+    return runs[-1][1] if runs else None
+
+
+def ratios(stages: dict) -> dict:
+    """Each stage against its floor, by wall clock and per CPU second."""
+    seg, js, arrow = stages.get("segmenter@1"), stages.get("jsonschema@1"), stages.get("pyarrow@1")
+    one, par = stages.get("build@1"), _main(stages, "build")
+    out: dict = {}
+    if seg:
+        floor_wall, floor_cpu = _rate(seg["documents"], seg["timed_wall"]), _rate(seg["documents"], seg["timed_cpu"])
+        out["segmenter_docs_per_s"] = floor_wall
+        if one:
+            out["build_vs_segmenter"] = _ratio(_rate(one["documents"], one["wall"]), floor_wall)
+        out["build_vs_segmenter_per_cpu"] = _ratio(_rate(par["documents"], par["cpu"]), floor_cpu)
+        if par.get("fsync_seconds") is not None:  # the same, leaving out the waits for the disk
+            out["build_fsync_share"] = par["fsync_seconds"] / par["wall"] if par["wall"] else None
+    if one and par and par is not one:
+        out["build_speedup"] = _ratio(one["wall"], par["wall"])
+    val1, val = stages.get("validate@1"), _main(stages, "validate")
+    if val1:
+        out["validate_records_per_s"] = _rate(val1["records"], val1["wall"])
+    out["validate_records_per_cpu_s"] = _rate(val["records"], val["cpu"])
+    if js:
+        out["jsonschema_records_per_s"] = _rate(js["records"], js["timed_wall"])
+        out["validate_vs_jsonschema_per_cpu"] = _ratio(out["validate_records_per_cpu_s"], _rate(js["records"], js["timed_cpu"]))
+    rel = _main(stages, "release")
+    if arrow and rel:
+        out["pyarrow_rows_per_s"] = _rate(arrow["records"], arrow["timed_wall"])
+        out["release_vs_pyarrow"] = _ratio(_rate(rel["records"], rel["wall"]), out["pyarrow_rows_per_s"])
+        out["release_vs_pyarrow_per_cpu"] = _ratio(_rate(rel["records"], rel["cpu"]), _rate(arrow["records"], arrow["timed_cpu"]))
+    ls = _main(stages, "labelstudio")
+    if ls:
+        out["labelstudio_vs_json"] = _ratio(ls["floor_seconds"], ls["round_trip_seconds"])
+        out["labelstudio_vs_json_with_reading"] = _ratio(ls["floor_seconds"], ls["cpu"])
+    return out
+
+
+def summary(results: dict) -> dict:
+    """Per size: stage figures and ratios; across sizes: growth from 10k to 100k, verdicts."""
+    sizes = {}
+    for size, data in results["sizes"].items():
+        st = data["stages"]
+        sizes[size] = {"stages": {f"{n}@{k.split('@')[1]}": stage_figures(v) for k, v in st.items() for n in [k.split("@")[0]] if n in STAGES},
+                       "ratios": ratios(st), "synth": data.get("synth", {})}
+    return {"sizes": sizes, "growth": growth(results), "verdicts": verdicts(sizes, growth(results))}
+
+
+def growth(results: dict) -> dict:
+    sz = results["sizes"]
+    if "10000" not in sz or "100000" not in sz:
+        return {}
+    out = {}
+    for name in STAGES:
+        a, b = _main(sz["10000"]["stages"], name), _main(sz["100000"]["stages"], name)
+        if a and b:
+            out[name] = {"time_ratio": _ratio(b["wall"], a["wall"]), "cpu_ratio": _ratio(b["cpu"], a["cpu"]),
+                         "rss_ratio": _ratio(b["peak_rss_mb"], a["peak_rss_mb"]), "peak_rss_mb_100k": b["peak_rss_mb"]}
+    return out
+
+
+def _verdict(value, target, higher_is_better=True):
+    if value is None:
+        return None
+    return value >= target if higher_is_better else value <= target
+
+
+def verdicts(sizes: dict, grow: dict) -> dict:
+    out = {}
+    for size, s in sizes.items():
+        r = s["ratios"]
+        out[size] = {
+            "build_vs_segmenter": _verdict(r.get("build_vs_segmenter", r.get("build_vs_segmenter_per_cpu")), TARGETS["build_vs_segmenter"]),
+            "build_speedup": _verdict(r.get("build_speedup"), TARGETS["build_speedup"]),
+            "validate_records_per_s": _verdict(r.get("validate_records_per_s", r.get("validate_records_per_cpu_s")), TARGETS["validate_records_per_s"]),
+            "release_vs_pyarrow": _verdict(r.get("release_vs_pyarrow_per_cpu"), TARGETS["release_vs_pyarrow"]),
+            "labelstudio_vs_json": _verdict(r.get("labelstudio_vs_json"), TARGETS["labelstudio_vs_json"]),
+        }
+    for name, g in grow.items():
+        out[f"{name}_scaling"] = {"rss_below_limit": _verdict(g["peak_rss_mb_100k"], TARGETS["peak_rss_mb"], False),
+                                  "rss_growth": _verdict(g["rss_ratio"], TARGETS["rss_growth_100k_vs_10k"], False),
+                                  "time_growth": _verdict(g["time_ratio"], TARGETS["time_growth_100k_vs_10k"], False)}
+    return out
+
+
+def _f(x, digits: int = 2) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, bool):
+        return "met" if x else "**missed**"
+    return f"{x:,.{digits}f}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def markdown(results: dict) -> str:
+    s = summary(results)
+    m = results["machine"]
+    lines = ["# Benchmark results", "",
+             f"Machine: {m['cores']} cores, Python {m['python']}, {m['platform']}; load average at start {m['load_average']}, "
+             f"at end {m.get('load_average_end')}. Parallel stages use {results['jobs']} processes; floors use {results['sample']} documents.", ""]
+    for size, data in s["sizes"].items():
+        lines += [f"## {int(size):,} documents", "", "| stage | jobs | docs/s | records/s | docs/CPU-s | records/CPU-s | wall s | CPU s | peak RSS MB |", "|---|---|---|---|---|---|---|---|---|"]
+        for name, f in data["stages"].items():
+            lines.append(f"| {name.split('@')[0]} | {f['jobs']} | {_f(f['docs_per_s'])} | {_f(f['records_per_s'])} | {_f(f['docs_per_cpu_s'])} | {_f(f['records_per_cpu_s'])} | {_f(f['wall_s'], 1)} | {_f(f['cpu_s'], 1)} | {_f(f['peak_rss_mb'], 0)} |")
+        lines += ["", "| ratio or rate | value | target | verdict |", "|---|---|---|---|"]
+        for key, value in data["ratios"].items():
+            target = TARGETS.get(key)
+            verdict = s["verdicts"][size].get(key)
+            lines.append(f"| {key} | {_f(value)} | {_f(target) if target else ''} | {_f(verdict) if verdict is not None else ''} |")
+        lines.append("")
+    if s["growth"]:
+        lines += ["## From 10,000 to 100,000 documents", "", "| stage | time ratio | CPU ratio | RSS ratio | peak RSS MB at 100k |", "|---|---|---|---|---|"]
+        for name, g in s["growth"].items():
+            lines.append(f"| {name} | {_f(g['time_ratio'])} | {_f(g['cpu_ratio'])} | {_f(g['rss_ratio'])} | {_f(g['peak_rss_mb_100k'], 0)} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def write(results: dict, out_dir: Path) -> None:
+    out_dir = Path(out_dir)
+    write_text_atomic(out_dir / "results.json", dumps({**results, "summary": summary(results)}))
+    write_text_atomic(out_dir / "results.md", markdown(results))
