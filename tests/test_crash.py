@@ -241,11 +241,9 @@ def test_label_studio_import_killed_leaves_old_or_new(runner, project_copy):
 
 def test_a_second_run_waits_for_the_lock(project_copy):
     """While another run holds the project lock, ``visectalks build`` writes nothing and waits."""
-    lock_path = project_copy / ".visectalks" / "lock"
-    lock_path.parent.mkdir(exist_ok=True)
     (project_copy / "corpus" / "d000.json").unlink()  # so that the build has something to write
     before = digest(project_copy)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT)
+    fd = os.open(project_copy, os.O_RDONLY | os.O_DIRECTORY)  # the lock is on the project folder
     fcntl.flock(fd, fcntl.LOCK_EX)
     proc = subprocess.Popen([sys.executable, "-m", "visectalks.cli", "build", "--root", str(project_copy), "--jobs", "1", "--quiet"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -80,6 +80,7 @@ def _mutations():
 def _mutate(record, steps):
     record = copy.deepcopy(record)
     for pick, value, how in steps:
+        value = copy.deepcopy(value)  # a drawn list or dict must not end up inside itself
         nodes = [(None, None, record)]
         stack = [record]
         while stack:

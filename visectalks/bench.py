@@ -78,7 +78,7 @@ def run_stage(stage: str, root: Path, jobs: int = 1, sample: int = 1000) -> dict
     if proc.returncode != 0:
         raise RuntimeError(f"bench stage {stage} failed:\n{err[-2000:]}")
     result = json.loads(out.strip().splitlines()[-1])
-    result["peak_rss_mb"] = round(max(sampler.peak, result["maxrss_self_mb"] * 2**20) / 2**20, 1)
+    result["peak_rss_mb"] = round(max(sampler.peak / 2**20, result["vmhwm_mb"]), 1)
     return result
 
 
@@ -125,7 +125,7 @@ def machine() -> dict:
 
 
 def bench(sizes: list[int], work: Path, out_dir: Path, source: Path, seed: int = 0, jobs: int | None = None,
-          sample: int = 1000, serial_up_to: int = 10_000, quiet: bool = False) -> dict:
+          sample: int = 1000, serial_up_to: int = 1000, quiet: bool = False) -> dict:
     jobs = jobs or os.cpu_count() or 1
     log = (lambda msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     results = {"machine": machine(), "jobs": jobs, "sample": sample, "seed": seed, "sizes": {}}
@@ -158,4 +158,4 @@ def register(sub, add) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jobs", type=int, default=None, help="worker processes of the parallel stages (default: number of cores)")
     p.add_argument("--sample", type=int, default=1000, help="documents on which the floors are measured (default: 1000)")
-    p.add_argument("--serial-up-to", type=int, default=10_000, help="also run build and validate on one process up to this size (default: 10000)")
+    p.add_argument("--serial-up-to", type=int, default=1000, help="also run build and validate on one process up to this size (default: 1000)")

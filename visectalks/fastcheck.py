@@ -120,3 +120,4 @@ def part_is_valid(name: str, path: tuple[str, ...], record) -> bool:
     for key in path:
         schema = schema[key]
     return ints_are_ints(record, tuple(_integer_paths(schema, ())))
+

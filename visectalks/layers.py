@@ -71,6 +71,9 @@ class Tree:
         """Replace the file that ``path`` stands for (classified by folder and name); return its kind."""
         path = Path(path)
         parent, name = path.parent.name, path.name
+        shown = self.shown(path)  # a file of the project itself: forget what its first reading found
+        self.problems = [p for p in self.problems if p.file != shown]
+        self.unreadable.discard(shown)
         if parent == "corpus" and name.endswith(".json"):
             self.load_doc(path)
             return "document"

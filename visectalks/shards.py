@@ -58,11 +58,27 @@ def _identity(value):
     return value
 
 
-def encoder(feature) -> Callable:
-    """A function that does what ``Features.encode_example`` does to a value of ``feature``:
-    label names become ClassLabel ids, everything else is kept."""
+def _has_label(feature) -> bool:
     from datasets import ClassLabel, List, Sequence
 
+    if isinstance(feature, ClassLabel):
+        return True
+    if isinstance(feature, dict):
+        return any(map(_has_label, feature.values()))
+    if isinstance(feature, (List, Sequence, list)):
+        return _has_label(feature[0] if isinstance(feature, list) else feature.feature)
+    return False
+
+
+def encoder(feature) -> Callable:
+    """A function that does what ``Features.encode_example`` does to a value of ``feature``:
+    label names become ClassLabel ids, everything else is kept. A part of a row without any
+    ClassLabel (all the tokens of a document, say) is passed through untouched: Arrow reads
+    its fields by name, so there is nothing to rebuild."""
+    from datasets import ClassLabel, List, Sequence
+
+    if not _has_label(feature):
+        return _identity
     if isinstance(feature, ClassLabel):
         ids = {name: i for i, name in enumerate(feature.names)}
         return lambda v: ids[v] if isinstance(v, str) else v
@@ -71,8 +87,6 @@ def encoder(feature) -> Callable:
         return lambda v: None if v is None else {k: f(v.get(k)) for k, f in parts.items()}
     if isinstance(feature, (List, Sequence, list)):
         inner = encoder(feature[0] if isinstance(feature, list) else feature.feature)
-        if inner is _identity:
-            return lambda v: None if v is None else list(v)
         return lambda v: None if v is None else [inner(x) for x in v]
     return _identity
 

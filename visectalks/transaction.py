@@ -5,8 +5,9 @@ A command that writes several files (``build`` writes the corpus, schemas, docs 
 Each file is already replaced atomically (``jsonio.write_bytes_atomic``); a transaction makes
 the whole set atomic:
 
-- ``<root>/.visectalks/lock`` is held with ``fcntl.flock`` for the whole command, so two runs
-  on the same project take turns instead of interleaving their writes;
+- the project folder itself is locked with ``fcntl.flock`` for the whole command, so two runs
+  on the same project take turns instead of interleaving their writes (no lock file: a
+  command that writes nothing leaves no trace);
 - before a file is first replaced or removed, a hard link to its old content (a copy where
   links are impossible) and a line naming it are written to ``<root>/.visectalks/journal/``
   and flushed to disk; new files are staged in the journal folder and renamed into place;
@@ -58,6 +59,13 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _remove_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
 def _missing_dirs(folder: Path) -> list[str]:
     """Ancestors of ``folder`` (itself included) that do not exist yet, outermost first."""
     out = []
@@ -87,10 +95,9 @@ class Transaction:
         if not self.root.is_dir():
             return False  # no project here: the command will say so
         try:
-            self.state.mkdir(exist_ok=True)
-            self.lock_fd = os.open(self.state / "lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            self.lock_fd = os.open(self.root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
         except OSError:
-            return False  # a read-only project: nothing will be written, nothing to lock
+            return False  # a folder that cannot be opened: nothing to lock
         if fcntl is not None:
             fcntl.flock(self.lock_fd, fcntl.LOCK_EX)
         self.recovered = recover(self.root)
@@ -109,6 +116,7 @@ class Transaction:
     # -- journal
     def _open(self) -> None:
         if self.log is None:
+            self.state.mkdir(exist_ok=True)
             self.journal.mkdir()
             self.log = open(self.journal / "log.jsonl", "a", encoding="utf-8")
             _fsync_dir(self.state)
@@ -154,6 +162,7 @@ class Transaction:
             os.rename(self.journal, done)
             _fsync_dir(self.state)
             shutil.rmtree(done, ignore_errors=True)
+            _remove_empty(self.state)
         self.release()
 
     def rollback(self) -> None:
@@ -215,7 +224,9 @@ def recover(root: Path) -> int:
     and removing a file that is already gone does nothing.
     """
     state = Path(root) / STATE
-    shutil.rmtree(state / "journal.done", ignore_errors=True)
+    if (state / "journal.done").exists():
+        shutil.rmtree(state / "journal.done", ignore_errors=True)
+        _remove_empty(state)
     journal = state / "journal"
     if not journal.is_dir():
         return 0
@@ -239,6 +250,7 @@ def recover(root: Path) -> int:
     for entry in entries:
         _fsync_dir(Path(entry["path"]).parent)
     shutil.rmtree(journal, ignore_errors=True)
+    _remove_empty(state)
     return len(entries)
 
 

@@ -30,41 +30,46 @@ SIDE_LOAD, DOCS, REGISTRY, ENTITIES, NAMES, CLUSTERS, EVENTS, STANCE = range(4, 
 PARALLEL_FROM = 64  # documents; below this one process is faster than starting workers
 
 
-_RESOLVED: dict[Path, Path] = {}
+_FOLDERS: dict[tuple[str, str], str | None] = {}
 
 
 class FastTree(Tree):
     """A ``Tree`` whose corpus and layer files are read by ``fastjson`` (same results)."""
 
-    def shown(self, path: Path) -> str:
+    def shown(self, path) -> str:
         """``Tree.shown`` with each folder resolved once (a file that is a link: the slow way)."""
-        path = Path(path)
-        if os.path.islink(path):
+        folder, name = os.path.split(str(path))
+        if os.path.islink(path) or not name:
             return super().shown(path)
-        folder = _RESOLVED.get(path.parent)
-        if folder is None:
-            folder = _RESOLVED[path.parent] = path.parent.resolve()
-        try:
-            return str((folder / path.name).relative_to(self.layout.root))
-        except ValueError:
-            return str(path)
+        key = (folder, str(self.layout.root))
+        if key not in _FOLDERS:
+            try:
+                _FOLDERS[key] = str(Path(folder).resolve().relative_to(self.layout.root))
+            except ValueError:
+                _FOLDERS[key] = None
+        rel = _FOLDERS[key]
+        if rel is None:
+            return super().shown(path)
+        return name if rel == "." else f"{rel}/{name}"
 
     def load_doc(self, path: Path) -> None:
-        doc, problems = fastjson.read_json(path, self.shown(path))
+        shown = self.shown(path)
+        doc, problems = fastjson.read_json(path, shown)
         self.problems += problems
         if isinstance(doc, dict) and isinstance(doc.get("id"), str):
             self.docs[doc["id"]] = doc
-            self.doc_files[doc["id"]] = self.shown(path)
+            self.doc_files[doc["id"]] = shown
         elif not problems:
-            self.problems.append(Problem("VST002", self.shown(path), "", "/id", "document has no string id"))
+            self.problems.append(Problem("VST002", shown, "", "/id", "document has no string id"))
 
     def load_layer_file(self, layer: str, path: Path) -> None:
-        records, problems = fastjson.read_jsonl(path, self.shown(path))
+        shown, stem = self.shown(path), os.path.splitext(os.path.basename(path))[0]
+        records, problems = fastjson.read_jsonl(path, shown)
         self.problems += problems
         if problems:
-            self.unreadable.add(self.shown(path))
-        self.layers[layer][Path(path).stem] = records
-        self.layer_files[layer][Path(path).stem] = self.shown(path)
+            self.unreadable.add(shown)
+        self.layers[layer][stem] = records
+        self.layer_files[layer][stem] = shown
 
 
 def side_tree(layout: Layout, pass_name: str | None) -> Tree:
@@ -93,12 +98,16 @@ def document_keys(layout: Layout, pass_name: str | None) -> Iterator[str]:
                 yield key
 
 
+def _folders(layout: Layout, pass_name: str | None) -> list[tuple[str, str]]:
+    return [("corpus", str(layout.corpus))] + [(layer, str(layout.layer(layer, pass_name))) for layer in LAYERS]
+
+
 def key_tree(layout: Layout, pass_name: str | None, key: str) -> tuple[Tree, list[tuple[int, str, Problem]]] | None:
     """One document and its layer files, with their load problems tagged; None if irregular."""
     tree, tagged = FastTree(layout, pass_name), []
-    paths = [("corpus", layout.corpus / f"{key}.json")] + [(layer, layout.layer(layer, pass_name) / f"{key}.jsonl") for layer in LAYERS]
-    for kind, path in paths:
-        if not path.exists():
+    for kind, folder in _folders(layout, pass_name):
+        path = os.path.join(folder, f"{key}.json" if kind == "corpus" else f"{key}.jsonl")
+        if not os.path.exists(path):
             continue
         before = len(tree.problems)
         tree.load_doc(path) if kind == "corpus" else tree.load_layer_file(kind, path)
