@@ -174,13 +174,7 @@ def _markdown_problems(name: str, text: str) -> list[str]:
     return out
 
 
-# Known failures in generators of other modules, reported with the failing case; strict, so
-# that each test fails as soon as its generator is fixed and the marker can go.
-PROVENANCE_UNESCAPED = pytest.mark.xfail(strict=True, reason="card.provenance_table puts metadata values into the Markdown table unescaped")
-
-
-@pytest.mark.parametrize("rel", [pytest.param("release/README.md", marks=PROVENANCE_UNESCAPED),
-                                 pytest.param("DATASHEET.md", marks=PROVENANCE_UNESCAPED)])
+@pytest.mark.parametrize("rel", ["release/README.md", "DATASHEET.md"])
 def test_markdown_documents_escape_markup_and_table_pipes(hostile, rel):
     text = (hostile.root / rel).read_text(encoding="utf-8")
     assert "alert(" in text, f"{rel} does not show the hostile metadata at all"
@@ -202,7 +196,6 @@ def hostile_inventory(tmp_path, monkeypatch):
     inventory.load.cache_clear()
 
 
-@pytest.mark.xfail(strict=True, reason="docsgen.labels_md puts label definitions into the Markdown table unescaped")
 def test_label_docs_escape_a_hostile_definition(hostile_inventory):
     from visectalks.docsgen import labels_md
 
@@ -228,7 +221,6 @@ def test_label_studio_config_keeps_markup_as_attribute_text(hostile_inventory):
     assert not [el for el in tree.iter() if el.tag.lower() in ("b", "script", "img")]
 
 
-@pytest.mark.xfail(strict=True, reason="labelstudio.label_config copies '$text' from label definitions into hint attributes")
 def test_label_studio_config_has_no_variables_but_its_own(hostile_inventory):
     tree, allowed = _config_tree()
     variables = {(el.tag, k, v) for el in tree.iter() for k, v in el.attrib.items() if re.search(r"\$\{?[A-Za-z_]", v)}

@@ -294,3 +294,15 @@ def test_export_refuses_invalid_annotations_and_writes_nothing(project_copy, tmp
     assert main(["export", "brat", "--root", str(project_copy), "--out", str(out)]) == 2
     assert "VST102" in capsys.readouterr().out
     assert not out.exists()
+
+
+def test_brat_reader_reports_a_coded_problem(corpus):
+    from pathlib import Path
+
+    from visectalks import brat
+
+    for case in sorted((Path(__file__).parent / "fixtures" / "invalid").glob("VST62*")):
+        [ann] = sorted(case.glob("*.ann"))
+        records, problems = brat.read_document(ann.stem, corpus[ann.stem]["text"], ann)
+        assert records is None
+        assert {p.code for p in problems} == {case.name.split("-")[0]}

@@ -165,14 +165,38 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def check_decisions(decisions: list, items: list[dict], shown: str) -> list:
+    """Each decision must match the schema and name a current disagreement with its versions."""
+    from .errors import Problem, pointer
+    from .validate import schema_problems
+
+    current = {i["item"]: i for i in items}
+    problems = []
+    for k, d in enumerate(decisions):
+        found = schema_problems("adjudication", d, shown, f"line {k + 1}", (k,))
+        if found:
+            problems += found
+            continue
+        item = current.get(d["item"])
+        if item is None or item["layer"] != d["layer"] or item["doc"] != d["doc"]:
+            problems.append(Problem("VST002", shown, d["item"], pointer(k, "item"), "not a disagreement between the passes"))
+        elif item["pass_a"] != d["pass_a"] or item["pass_b"] != d["pass_b"]:
+            problems.append(Problem("VST002", shown, d["item"], pointer(k, "pass_a"), "the versions differ from the passes' current records"))
+        elif d["layer"] == "entities" and d["decision"] != "a":
+            problems.append(Problem("VST002", shown, d["item"], pointer(k, "decision"), "entity decisions are applied by editing annotations/entities/"))
+    return problems
+
+
 def _cmd_apply(args) -> int:
+    from .errors import ProblemsError
     from .paths import layout
 
     lay = layout(args.root)
-    decisions, problems = read_jsonl(lay.annotations / "adjudication.jsonl")
+    shown = "annotations/adjudication.jsonl"
+    decisions, problems = read_jsonl(lay.annotations / "adjudication.jsonl", shown)
+    if not problems:
+        problems = check_decisions(decisions, disagreements(load_tree(lay, "a"), load_tree(lay, args.b)), shown)
     if problems:
-        from .errors import ProblemsError
-
         raise ProblemsError(problems)
     apply(lay, decisions, args.b)
     return 0

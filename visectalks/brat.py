@@ -14,6 +14,10 @@ exact):
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+from .errors import Problem
+
 import re
 
 from . import inventory
@@ -243,3 +247,24 @@ def import_document(doc_id: str, text: str, ann: str) -> dict[str, list[dict]]:
                            "polarity": values["Polarity"], "source": values["Source"], "evidence": _span(p, tid, text),
                            "quote": in_quote.get(tid), "exceptions": [n for n, _ in attrs.get(tid, []) if n in excs]})
     return {"entities": entities, "events": events, "stance": stance}
+
+
+def read_document(doc_id: str, text: str, path: Path) -> tuple[dict[str, list[dict]] | None, list[Problem]]:
+    """Read one .ann file into records, or report why not (VST001, VST620); never raise on bad input."""
+    from .validate import schema_problems
+
+    shown = str(path)
+    try:
+        ann = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem("VST001", shown, "", "", f"not UTF-8 at byte {exc.start}")]
+    try:
+        records = import_document(doc_id, text, ann)
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        return None, [Problem("VST620", shown, "", "", f"{type(exc).__name__}: {str(exc)[:200]}")]
+    problems = []
+    for layer, name in (("entities", "entity"), ("events", "event"), ("stance", "stance")):
+        for k, record in enumerate(records[layer]):
+            for p in schema_problems(name, record, shown, str(record.get("id", "")), (layer, k)):
+                problems.append(Problem("VST620", p.file, p.record, p.pointer, p.message))
+    return (None, problems) if problems else (records, [])

@@ -79,6 +79,11 @@ def parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub, add)
+    # Every command becomes a transaction: one lock per project, and all its writes kept or
+    # undone together (see transaction.py).
+    from .transaction import guard_commands
+
+    guard_commands(sub)
     return top
 
 

@@ -51,6 +51,8 @@ CODES: dict[str, str] = {
     "VST402": "A stance holder is not in the evidence's paragraph, before or inside the evidence (and no exception applies).",
     "VST403": "direct_quote evidence does not lie inside the quote it names, or names an unknown quote.",
     "VST404": "A stance record's source and holder disagree (author source needs holder AUTHOR and back).",
+    # other readers
+    "VST620": "A brat .ann file cannot be read: a malformed line, a reference to an unknown annotation, a missing note or attribute, or records that do not match their schema.",
     # Label Studio
     "VST501": "A Label Studio region uses a label that is not in the inventory.",
     "VST502": "A Label Studio region's offsets lie outside the document text.",

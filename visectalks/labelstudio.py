@@ -105,7 +105,8 @@ def choice_values(p: PerRegion) -> list[str]:
 # ---------------------------------------------------------------- labeling config
 
 def _definitions(kind: str | None) -> dict[str, str]:
-    return {item["name"]: item["definition"] for item in inventory.load()[kind]} if kind else {}
+    # "$" would make Label Studio read "$name" in a hint as a task variable: show a look-alike.
+    return {item["name"]: item["definition"].replace("$", "\uff04") for item in inventory.load()[kind]} if kind else {}
 
 
 def _attrs(**kw) -> str:

@@ -130,8 +130,16 @@ def stance_schema() -> dict:
                  {"type": "object", "additionalProperties": False, "required": list(props), "properties": props})
 
 
+def adjudication_schema() -> dict:
+    rec = {"type": "object", "additionalProperties": False, "required": ["item", "layer", "doc", "pass_a", "pass_b", "decision", "rule", "note"],
+           "properties": {"item": {"type": "string", "pattern": r"^(entity|event|stance):d[0-9]{3,}:"}, "layer": {"enum": ["entities", "events", "stance"]},
+                          "doc": {"type": "string", "pattern": DOC_ID}, "pass_a": {"type": "array"}, "pass_b": {"type": "array"},
+                          "decision": {"enum": ["a", "b", "neither"]}, "rule": {"type": "string", "minLength": 1}, "note": {"type": "string", "minLength": 1}}}
+    return _wrap("adjudication", "Adjudication decision", "One line of annotations/adjudication.jsonl: a disagreement between two passes, both versions, the decision and the rule applied.", rec)
+
+
 ALL = {"metadata": metadata_schema, "document": document_schema, "entity": entity_schema, "registry": registry_schema,
-       "not_entities": not_entities_schema, "event": event_schema, "clusters": clusters_schema, "stance": stance_schema}
+       "not_entities": not_entities_schema, "event": event_schema, "clusters": clusters_schema, "stance": stance_schema, "adjudication": adjudication_schema}
 
 
 def generate(schema_dir: Path) -> list[Path]:

@@ -8,9 +8,6 @@ without code, file, record or pointer, an accepted input that does not read back
 refused import that wrote files). The test suite runs the same cases with a small fixed
 number of examples (``tests/test_fuzz.py``). ``--recover`` undoes an interrupted command
 (every command does that first anyway) and says how many files it put back.
-
-This module also makes every command a transaction (``transaction.guard_commands``) when the
-command line is built.
 """
 from __future__ import annotations
 
@@ -114,14 +111,9 @@ def _names(value: str) -> list[str]:
 
 
 def register(sub, add) -> None:
-    from .transaction import guard_commands
-
     p = add("selftest", _cmd, "Fuzz every reader with mutated inputs (--fuzz N) or undo an interrupted command (--recover).")
     p.add_argument("--fuzz", type=int, default=0, metavar="N", help="mutated inputs per reader (needs the test extra: hypothesis)")
     p.add_argument("--readers", type=_names, default=None, help="comma-separated readers (default: all; docs/reliability.md lists them)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the mutations (default 0: the same cases every run)")
     p.add_argument("--recover", action="store_true", help="put back the files of an interrupted command and report how many")
-    # Every command registered so far (this module is the last plugin) becomes a transaction:
-    # one lock per project, and all its writes kept or undone together (see transaction.py).
-    guard_commands(sub)
 

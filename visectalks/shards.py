@@ -70,6 +70,12 @@ def _has_label(feature) -> bool:
     return False
 
 
+def _label_ids(label) -> dict:
+    """Name -> id of a ClassLabel; a value that is not a name (an id already) maps to itself,
+    and an unknown name is left for Arrow to refuse, as ``encode_example`` would refuse it."""
+    return {name: i for i, name in enumerate(label.names)}
+
+
 def encoder(feature) -> Callable:
     """A function that does what ``Features.encode_example`` does to a value of ``feature``:
     label names become ClassLabel ids, everything else is kept. A part of a row without any
@@ -80,13 +86,17 @@ def encoder(feature) -> Callable:
     if not _has_label(feature):
         return _identity
     if isinstance(feature, ClassLabel):
-        ids = {name: i for i, name in enumerate(feature.names)}
-        return lambda v: ids[v] if isinstance(v, str) else v
+        ids = _label_ids(feature)
+        return lambda v: ids.get(v, v)
     if isinstance(feature, dict):
         parts = {k: encoder(f) for k, f in feature.items()}
         return lambda v: None if v is None else {k: f(v.get(k)) for k, f in parts.items()}
     if isinstance(feature, (List, Sequence, list)):
-        inner = encoder(feature[0] if isinstance(feature, list) else feature.feature)
+        item = feature[0] if isinstance(feature, list) else feature.feature
+        if isinstance(item, ClassLabel):  # a list of labels (IOB tags): one lookup per item, in C
+            ids = _label_ids(item)
+            return lambda v: None if v is None else list(map(ids.get, v, v))
+        inner = encoder(item)
         return lambda v: None if v is None else [inner(x) for x in v]
     return _identity
 

@@ -5,6 +5,8 @@ other commands write (``reports/agreement.json``, ``reports/baseline.json``); no
 """
 from __future__ import annotations
 
+from . import markdown
+
 import json
 from collections import Counter
 from pathlib import Path
@@ -17,7 +19,7 @@ from .release_rows import SPLITS
 def table(header: list[str], rows: list[list]) -> str:
     """A Markdown table; numbers right-aligned."""
     def cell(v):
-        return f"{v:.3f}" if isinstance(v, float) else str(v)
+        return f"{v:.3f}" if isinstance(v, float) else markdown.cell(v)
     align = ["---:" if rows and all(isinstance(r[i], (int, float)) for r in rows) else "---" for i in range(len(header))]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]

@@ -145,7 +145,7 @@ class Transaction:
                 shutil.copy2(path, self.journal / backup)
         self.count += 1
         entry = {"path": key, "backup": backup, "created_dirs": _missing_dirs(path.parent)}
-        self.log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self.log.write(json.dumps(entry) + "\n")  # ASCII: any file name, even one that is not UTF-8
         self.log.flush()
         os.fsync(self.log.fileno())
         self.touched.add(key)
