@@ -12,13 +12,10 @@ import contextlib
 import importlib.util
 import io
 import json
-import os
-import secrets
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
+from ls_server import IN_CI, VERSION, running_server
 
 from visectalks import inventory
 from visectalks.cli import main
@@ -28,57 +25,18 @@ from visectalks.layers import Tree
 from visectalks.paths import Layout
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "labelstudio_server.sh"
-IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 USER = "annotator@visectalks.local"
-VERSION = os.environ.get("LS_VERSION", "1.23.2")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
 
-def _script(action: str, env: dict, timeout: int) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(SCRIPT), action], env=env, capture_output=True, text=True, timeout=timeout)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    state = tmp_path_factory.mktemp("labelstudio-state")
-    token, password = secrets.token_hex(20), secrets.token_urlsafe(18)
-    env = {**os.environ, "LS_STATE": str(state), "LS_VERSION": VERSION, "LABEL_STUDIO_USER_TOKEN": token,
-           "LABEL_STUDIO_USERNAME": USER, "LABEL_STUDIO_PASSWORD": password}
-    try:
-        installed = _script("install", env, 1500)
-        reason = None if installed.returncode == 0 else installed.stderr[-2000:]
-    except subprocess.TimeoutExpired:
-        reason = "pip install of label-studio timed out"
-    if reason:
-        message = f"label-studio {VERSION} could not be installed: {reason}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    started = _script("start", env, 900)
-    if started.returncode != 0:
-        pytest.fail(f"label-studio did not start: {started.stderr[-3000:]}")
-    values = dict(line.split("=", 1) for line in started.stdout.split() if "=" in line)
-    pid = int(values["LS_PID"])
-    try:
-        yield {"url": values["LABEL_STUDIO_URL"], "token": token, "password": password, "pid": pid}
-    finally:
-        stopped = _script("stop", env, 120)
-        assert stopped.returncode == 0, stopped.stderr
-        deadline = time.monotonic() + 30
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert not _alive(pid), f"label-studio pid {pid} still running after stop"
+    with running_server(tmp_path_factory.mktemp("labelstudio-state"), USER) as started:
+        yield started
 
 
 @pytest.fixture()

@@ -17,60 +17,22 @@ import re
 import secrets
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from ls_server import running_server
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "labelstudio_server.sh"
-IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
-VERSION = os.environ.get("LS_VERSION", "1.23.2")
 
 pytest.importorskip("visectalks.labelstudio_cli", reason="the Label Studio commands are not part of this installation")
 
 
-def _script(action: str, env: dict, timeout: int) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(SCRIPT), action], env=env, capture_output=True, text=True, timeout=timeout)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    state = tmp_path_factory.mktemp("secrets-ls-state")
-    token = secrets.token_hex(20)
-    env = {**os.environ, "LS_STATE": str(state), "LS_VERSION": VERSION, "LABEL_STUDIO_USER_TOKEN": token,
-           "LABEL_STUDIO_USERNAME": "secrets@visectalks.local", "LABEL_STUDIO_PASSWORD": secrets.token_urlsafe(18)}
-    try:
-        installed = _script("install", env, 1500)
-        reason = None if installed.returncode == 0 else installed.stderr[-2000:]
-    except subprocess.TimeoutExpired:
-        reason = "pip install of label-studio timed out"
-    if reason:
-        message = f"label-studio {VERSION} could not be installed: {reason}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    started = _script("start", env, 900)
-    if started.returncode != 0:
-        pytest.fail(f"label-studio did not start: {started.stderr[-3000:]}")
-    values = dict(line.split("=", 1) for line in started.stdout.split() if "=" in line)
-    pid = int(values["LS_PID"])
-    try:
-        yield {"url": values["LABEL_STUDIO_URL"], "token": token, "state": state}
-    finally:
-        _script("stop", env, 120)
-        deadline = time.monotonic() + 30
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert not _alive(pid), f"label-studio pid {pid} still running after stop"
+    with running_server(tmp_path_factory.mktemp("secrets-ls-state"), "secrets@visectalks.local") as started:
+        yield started
 
 
 def scan(folders: list[Path], needles: list[str]) -> list[str]:

@@ -7,7 +7,6 @@ failing build leaves the previous outputs as they were.
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -44,18 +43,13 @@ STAGES = ("baseline", "release", "labelstudio", "exports", "viewer", "datasheet"
 
 def run_stages(layout: Layout) -> tuple[dict[Path, str | bytes], list[Path]]:
     """Run every stage and write its outputs before the next stage starts."""
-    import importlib
+    from .plugins import load
 
     outputs: dict[Path, str | bytes] = {}
     changed: list[Path] = []
     for name in STAGES:
-        try:
-            module = importlib.import_module(f"visectalks.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"visectalks.{name}":
-                raise
-            continue
-        if not hasattr(module, "build_outputs"):
+        module = load(name)
+        if module is None or not hasattr(module, "build_outputs"):
             continue
         staged = module.build_outputs(layout)
         for path, content in sorted(staged.items()):

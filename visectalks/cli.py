@@ -6,8 +6,6 @@ import os
 import sys
 from pathlib import Path
 
-import importlib
-
 from . import __version__
 
 # Modules that add their own subcommands through ``register(subparsers, add)``; ``add`` is the
@@ -15,6 +13,7 @@ from . import __version__
 PLUGIN_MODULES = ("agreement", "adjudicate", "release", "datasheet", "labelstudio", "exports", "viewer", "baseline", "synth", "bench", "selftest")
 from .errors import ProblemsError, render
 from .paths import layout
+from .plugins import load
 
 
 def _cmd_build(args) -> int:
@@ -72,13 +71,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--events", type=Path, help="folder with dNNN.evt.txt, clusters.json and stance.jsonl")
     p.add_argument("--pass", dest="pass_name", default=None, help="write to annotations/passes/<name>/ instead of the gold")
     for name in PLUGIN_MODULES:
-        try:
-            module = importlib.import_module(f"visectalks.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"visectalks.{name}":
-                raise
-            continue
-        module.register(sub, add)
+        module = load(name)
+        if module is not None:
+            module.register(sub, add)
     # Every command becomes a transaction: one lock per project, and all its writes kept or
     # undone together (see transaction.py).
     from .transaction import guard_commands
