@@ -25,6 +25,8 @@ SIDE_SCHEMA = {"registry.json": "registry", "not_entities.json": "not_entities",
 def _records(path: Path) -> list[tuple[str, object]]:
     """(schema name, record) for every record a file holds, by where the file lies."""
     try:
+        if path.name == "adjudication.jsonl":
+            return [("adjudication", json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         if path.suffix == ".jsonl" and path.parent.name in LAYER_SCHEMA:
             return [(LAYER_SCHEMA[path.parent.name], json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         if path.suffix == ".json" and path.parent.name == "corpus":

@@ -74,7 +74,8 @@ def build(layout: Layout, jobs: int = 1, quiet: bool = False) -> list[Path]:
     problems = verify_seeds(layout.seeds) + check_metadata(layout)
     if problems:
         raise ProblemsError(problems)
-    changed, names = build_corpus(layout, jobs, quiet)  # streamed: one document per worker in memory
+    written, names = build_corpus(layout, jobs, quiet)  # streamed: one document per worker in memory
+    changed = [layout.corpus / name for name in written]
     outputs = generated_outputs(layout)
     stale = stale_files(layout, names)
     changed += [p for p, content in sorted(outputs.items()) if write_text_atomic(p, content)]

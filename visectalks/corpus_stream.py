@@ -78,9 +78,10 @@ def built(layout: Layout, jobs: int) -> Iterator[tuple[str, str, list[Problem], 
         yield from workers.imap(build_one, records(layout), chunksize=8)
 
 
-def build_corpus(layout: Layout, jobs: int = 1, quiet: bool = True, stats: dict | None = None) -> tuple[list[Path], set[str]]:
-    """Build and write every corpus document; return the files that changed and the names of
-    all corpus files (to find stale ones). Raises ``ProblemsError``; see the module docstring."""
+def build_corpus(layout: Layout, jobs: int = 1, quiet: bool = True, stats: dict | None = None) -> tuple[list[str], set[str]]:
+    """Build and write every corpus document; return the names of the files that changed and
+    of all corpus files (to find stale ones): names, not paths, to keep them small at 100,000
+    documents. Raises ``ProblemsError``; see the module docstring."""
     from .jsonio import write_text_atomic
     from .transaction import transaction
 
@@ -94,7 +95,7 @@ def build_corpus(layout: Layout, jobs: int = 1, quiet: bool = True, stats: dict 
             names.add(f"{doc_id}.json")
             counts = [counts[0] + 1, counts[1] + chars, counts[2] + spans]
             if not problems and write_text_atomic(layout.corpus / f"{doc_id}.json", content):
-                changed.append(layout.corpus / f"{doc_id}.json")
+                changed.append(f"{doc_id}.json")
         if problems:
             raise ProblemsError(problems)
     if stats is not None:
