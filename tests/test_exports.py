@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from iob_tools import strictly_iob2
 from seqeval.metrics.sequence_labeling import get_entities
 
 from visectalks import brat, exports
@@ -83,15 +84,6 @@ def read_back(doc: dict, sentences: list, kind: str, column: int) -> set:
         for label, i, j in get_entities([r[column] for r in rows]):
             spans.add((units[rows[i][1]]["start"], units[rows[j][1]]["end"], label))
     return spans
-
-
-def strictly_iob2(tags: list[str]) -> bool:
-    prev = "O"
-    for tag in tags:
-        if tag.startswith("I-") and prev[2:] != tag[2:]:
-            return False
-        prev = tag
-    return True
 
 
 # ---------------------------------------------------------------- CoNLL
@@ -297,8 +289,6 @@ def test_export_refuses_invalid_annotations_and_writes_nothing(project_copy, tmp
 
 
 def test_brat_reader_reports_a_coded_problem(corpus):
-    from pathlib import Path
-
     from visectalks import brat
 
     for case in sorted((Path(__file__).parent / "fixtures" / "invalid").glob("VST62*")):

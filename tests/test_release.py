@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from iob_tools import strictly_iob2
 import yaml
 
 from visectalks import __version__, features, inventory, release
@@ -196,13 +197,7 @@ def test_loaded_records_equal_the_annotation_files(root, loaded, configs):
 
 # ------------------------------------------------------------------ IOB2
 
-def _valid_iob2(tags: list[str]) -> bool:
-    prev = "O"
-    for tag in tags:
-        if tag.startswith("I-") and prev[2:] != tag[2:]:
-            return False
-        prev = tag
-    return True
+_valid_iob2 = strictly_iob2
 
 
 def _outermost(mentions: list[dict]) -> set[tuple[int, int, str]]:
