@@ -45,12 +45,12 @@ def test_summary_has_ratios_and_verdicts(results):
 
 
 def test_growth_needs_both_sizes():
-    fake = {"sizes": {s: {"stages": {"build@2": {"wall": w, "cpu": w, "peak_rss_mb": m, "documents": 1, "records": 1, "jobs": 2}}}
-                      for s, w, m in (("10000", 10.0, 300.0), ("100000", 105.0, 330.0))}}
+    fake = {"sizes": {s: {"stages": {"build@2": {"wall": w, "cpu": c, "peak_rss_mb": m, "documents": 1, "records": 1, "jobs": 2}}}
+                      for s, w, c, m in (("10000", 10.0, 10.0, 300.0), ("100000", 125.0, 105.0, 330.0))}}
     g = bench_report.growth(fake)["build"]
-    assert g["time_ratio"] == pytest.approx(10.5) and g["rss_ratio"] == pytest.approx(1.1)
+    assert g["time_ratio"] == pytest.approx(12.5) and g["cpu_ratio"] == pytest.approx(10.5) and g["rss_ratio"] == pytest.approx(1.1)
     verdict = bench_report.verdicts({}, {"build": g})["build_scaling"]
-    assert verdict == {"rss_below_limit": True, "rss_growth": True, "time_growth": True}
+    assert verdict == {"rss_below_limit": True, "rss_growth": True, "time_growth": True, "time_growth_wall": False}
     assert bench_report.growth({"sizes": {"1000": fake["sizes"]["10000"]}}) == {}
 
 
