@@ -60,7 +60,8 @@ def ratios(stages: dict) -> dict:
     if seg and par:
         out["segmenter_docs_per_cpu_s"] = _per_cpu(seg, seconds="timed_cpu")
         out["build_vs_segmenter"] = _ratio(_per_cpu(one or par), out["segmenter_docs_per_cpu_s"])
-        out["build_vs_segmenter_wall"] = _ratio(_rate((one or par)["documents"], (one or par)["wall"]), _per_cpu(seg, seconds="timed_wall"))
+        if one:  # by wall clock only one process against one process means something
+            out["build_vs_segmenter_wall"] = _ratio(_rate(one["documents"], one["wall"]), _per_cpu(seg, seconds="timed_wall"))
         out["build_fsync_share_of_wall"] = _ratio(par.get("fsync_seconds"), par["wall"])
     if one and par and par is not one:
         out["build_speedup"] = _ratio(one["wall"], par["wall"])
