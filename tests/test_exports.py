@@ -288,11 +288,82 @@ def test_export_refuses_invalid_annotations_and_writes_nothing(project_copy, tmp
     assert not out.exists()
 
 
-def test_brat_reader_reports_a_coded_problem(corpus):
+def test_brat_reader_reports_a_coded_problem(tree):
     from visectalks import brat
 
     for case in sorted((Path(__file__).parent / "fixtures" / "invalid").glob("VST62*")):
         [ann] = sorted(case.glob("*.ann"))
-        records, problems = brat.read_document(ann.stem, corpus[ann.stem]["text"], ann)
+        records, problems = brat.read_document(tree, ann.stem, ann)
         assert records is None
         assert {p.code for p in problems} == {case.name.split("-")[0]}
+
+
+# ---------------------------------------------------------------- brat reader: the validator's rules
+
+def _gold_ann(tree, doc_id: str) -> list[str]:
+    return brat.document_files(tree, doc_id)[1].splitlines()
+
+
+def _read(tree, tmp_path, doc_id: str, lines: list[str]):
+    path = tmp_path / f"{doc_id}.ann"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return brat.read_document(tree, doc_id, path)
+
+
+def _argument_tid(lines: list[str]) -> str:
+    """The T id of the first entity that fills an event argument."""
+    for line in lines:
+        if line.startswith("E"):
+            args = line.split("\t")[1].split()[1:]
+            if args:
+                return args[0].split(":", 1)[1]
+    raise AssertionError("no event with an argument")
+
+
+def test_brat_reader_accepts_the_gold_export(tree, tmp_path):
+    for doc_id in tree.docs:
+        records, problems = _read(tree, tmp_path, doc_id, _gold_ann(tree, doc_id))
+        assert problems == [] and records == {k: tree.layers[k][doc_id] for k in ("entities", "events", "stance")}
+
+
+def test_brat_reader_refuses_an_argument_left_dangling(tree, tmp_path):
+    lines = _gold_ann(tree, "d004")
+    tid = _argument_tid(lines)
+    kept = [ln for ln in lines if not ln.startswith(tid + "\t")]  # its note still names the mention id
+    records, problems = _read(tree, tmp_path, "d004", kept)
+    assert records is None and "VST301" in {p.code for p in problems}
+    p = next(p for p in problems if p.code == "VST301")
+    assert p.record.startswith("d004-") and p.pointer.startswith("/events/") and p.pointer.endswith("/ref")
+
+
+def test_brat_reader_refuses_a_mention_off_syllable_boundaries(tree, tmp_path):
+    text = tree.docs["d004"]["text"]
+    lines = _gold_ann(tree, "d004")
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("T") and "\tPER " in ln)
+    tid, head, _ = lines[k].split("\t")
+    label, start, end = head.split()
+    start = int(start) + 1
+    lines[k] = f"{tid}\t{label} {start} {end}\t{text[start:int(end)]}"
+    records, problems = _read(tree, tmp_path, "d004", lines)
+    assert records is None and "VST201" in {p.code for p in problems}
+    assert all(p.file.endswith("d004.ann") for p in problems)
+
+
+def test_brat_reader_refuses_an_unknown_registry_id(tree, tmp_path):
+    lines = [ln.replace("ViSecTalks:russia", "ViSecTalks:ruritania") for ln in _gold_ann(tree, "d004")]
+    records, problems = _read(tree, tmp_path, "d004", lines)
+    assert records is None and {p.code for p in problems} == {"VST202"}
+    assert all(p.pointer.startswith("/entities/") and p.pointer.endswith("/entity") for p in problems)
+
+
+def test_brat_reader_refuses_a_t_line_whose_text_drifted(tree, tmp_path):
+    lines = _gold_ann(tree, "d004")
+    k = next(i for i, ln in enumerate(lines) if ln.endswith("\tWendy Sherman"))
+    lines[k] += "n"
+    records, problems = _read(tree, tmp_path, "d004", lines)
+    assert records is None and [(p.code, p.record) for p in problems] == [("VST620", lines[k].split("\t")[0])]
+
+
+def test_brat_reader_refuses_a_document_outside_the_corpus(tree, tmp_path):
+    records, problems = _read(tree, tmp_path, "d999", _gold_ann(tree, "d004"))
+    assert records is None and [p.code for p in problems] == ["VST620"]

@@ -26,10 +26,7 @@ READERS = fuzz_readers.readers()
 EXAMPLES = {"release": 12, "viewer": 25, "adjudication": 20}
 DEFAULT_EXAMPLES = 60
 # Readers of other modules with a known, reported failure: the test fails once they are fixed.
-KNOWN_BROKEN = {
-    "brat": "brat.read_document reports malformed lines and schema errors (VST620) but accepts .ann files whose records break "
-            "cross-record rules (a dropped T line leaves an event argument dangling) instead of refusing them",
-}
+KNOWN_BROKEN: dict[str, str] = {}  # reader name -> why its fuzz test is expected to fail
 
 
 @pytest.fixture(scope="module")

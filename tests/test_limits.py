@@ -120,3 +120,66 @@ def test_limits_are_documented(root):
             shown = f"{value // MIB} MiB" if value >= MIB else f"{value // KIB} KiB"
             assert shown in doc, (limit.kind, shown)
         assert f"{limit.max_depth} levels" in doc
+
+
+# ---------------------------------------------------------------- a download in pieces (ls pull)
+
+def _pieces(head: bytes, piece: bytes, count: int, taken: list):
+    yield head
+    for _ in range(count):
+        taken.append(1)
+        yield piece
+
+
+def test_download_beyond_the_size_limit_is_refused_before_it_is_whole():
+    from visectalks.jsonio import parse_chunks
+
+    limit, taken = LIMITS["import"], []
+    piece = b"1, " * (MIB // 3)
+    pieces = _pieces(b"[", piece, 10 * limit.max_bytes // len(piece), taken)
+    (data, problems), used = peak(lambda: parse_chunks(pieces, "export"))
+    assert data is None and [p.code for p in problems] == ["VST600"]
+    assert len(taken) * len(piece) <= limit.max_bytes + len(piece)  # stopped at the limit, not at the end
+    assert used < limit.max_bytes + 4 * MIB, used
+
+
+@pytest.mark.parametrize("head, code", [
+    (b'[{"data": {"text": "' + b"x" * (LIMITS["import"].max_string + 1) + b'"}}]', "VST601"),
+    (b"[" * (LIMITS["import"].max_depth + 1) + b"]" * (LIMITS["import"].max_depth + 1), "VST602"),
+    (b'[{"id": 1, "id": 2}]', "VST603"),
+    (b"\xef\xbb\xbf[]", "VST001"),
+    (b'[{"text": "\xff"}]', "VST001"),
+])
+def test_download_is_read_as_strictly_as_a_file(tmp_path, head, code):
+    from visectalks.jsonio import parse_chunks
+
+    path = tmp_path / "export.json"
+    path.write_bytes(head)
+    from_file = read_json(path)
+    in_pieces = parse_chunks((head[i:i + 7] for i in range(0, len(head), 7)), "export")
+    assert from_file[0] is None and in_pieces[0] is None
+    assert [p.code for p in in_pieces[1]] == [p.code for p in from_file[1]] == [code]
+
+
+def test_pull_refuses_an_oversized_export_with_a_code(project_copy, monkeypatch, capsys):
+    """``ls pull`` with a server that sends more than the limit: a coded refusal, no file written."""
+    from visectalks import labelstudio_cli
+    from visectalks.cli import main
+
+    class Exports:
+        def download_sync(self, project_id, **_kwargs):
+            yield b"["
+            while True:
+                yield b"1, " * 300_000
+
+    class Client:
+        projects = type("Projects", (), {"exports": Exports()})()
+
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "k" * 40)
+    monkeypatch.setattr(labelstudio_cli, "_client", lambda url, key: Client())
+    save = project_copy / "pulled.json"
+    code = main(["ls", "pull", "7", "--root", str(project_copy), "--save", str(save)])
+    assert code == 2 and not save.exists()
+    out = capsys.readouterr().out
+    assert out.startswith("VST600 label-studio project 7 export"), out

@@ -249,22 +249,67 @@ def import_document(doc_id: str, text: str, ann: str) -> dict[str, list[dict]]:
     return {"entities": entities, "events": events, "stance": stance}
 
 
-def read_document(doc_id: str, text: str, path: Path) -> tuple[dict[str, list[dict]] | None, list[Problem]]:
-    """Read one .ann file into records, or report why not (VST001, VST620); never raise on bad input."""
-    from .validate import schema_problems
+def read_document(tree: Tree, doc_id: str, path: Path) -> tuple[dict[str, list[dict]] | None, list[Problem]]:
+    """Read one .ann file into records of ``doc_id``, or report why not; never raise on bad input.
 
+    A file that parses is held to every rule ``visectalks validate`` applies to the same records
+    (schema, offsets on the corpus text, ids, registry, clusters, argument and holder references),
+    against the corpus document, registry and clusters of ``tree``. Brat lines are not our
+    records, so a malformed line is VST620 and a rule broken by the records keeps the
+    validator's code; pointers lead into ``{"entities": [...], "events": [...], "stance": [...]}``.
+    """
     shown = str(path)
+    doc = tree.docs.get(doc_id)
+    if doc is None:
+        return None, [Problem("VST620", shown, doc_id, "", f"document {doc_id!r} is not in the corpus")]
     try:
         ann = Path(path).read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem("VST001", shown, "", "", f"not UTF-8 at byte {exc.start}")]
+    except OSError as exc:
+        return None, [Problem("VST001", shown, "", "", f"cannot read: {exc.strerror}")]
     try:
-        records = import_document(doc_id, text, ann)
+        records = import_document(doc_id, doc["text"], ann)
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         return None, [Problem("VST620", shown, "", "", f"{type(exc).__name__}: {str(exc)[:200]}")]
+    problems = _text_drift(parse_ann(ann), doc["text"], shown) or _schema_problems(records, shown) or _rule_problems(tree, doc, records, shown)
+    return (None, problems) if problems else (records, [])
+
+
+def _text_drift(parsed: dict, text: str, shown: str) -> list[Problem]:
+    """A T line's text must be the document text at its offsets: brat carries both, and they can disagree."""
+    problems = []
+    for tid, t in parsed["T"].items():
+        frags = t["fragments"]
+        bounds = [x for frag in frags for x in frag]
+        inside = all(len(f) == 2 for f in frags) and bounds == sorted(bounds) and 0 <= bounds[0] and bounds[-1] <= len(text)
+        if not inside or " ".join(text[s:e] for s, e in frags) != t["text"]:
+            problems.append(Problem("VST620", shown, tid, "", f"{tid} text {t['text'][:40]!r} is not the document text at {frags}"))
+    return problems
+
+
+def _schema_problems(records: dict[str, list[dict]], shown: str) -> list[Problem]:
+    from .validate import schema_problems
+
     problems = []
     for layer, name in (("entities", "entity"), ("events", "event"), ("stance", "stance")):
         for k, record in enumerate(records[layer]):
             for p in schema_problems(name, record, shown, str(record.get("id", "")), (layer, k)):
                 problems.append(Problem("VST620", p.file, p.record, p.pointer, p.message))
-    return (None, problems) if problems else (records, [])
+    return problems
+
+
+def _rule_problems(tree: Tree, doc: dict, records: dict[str, list[dict]], shown: str) -> list[Problem]:
+    """The validator's checks of one document's layers, run on the imported records."""
+    from dataclasses import replace
+
+    from .validate import side_checks, tree_parts
+
+    doc_id = doc["id"]
+    one = replace(tree, docs={doc_id: doc}, doc_files={doc_id: tree.doc_files.get(doc_id, doc_id)},
+                  layers={layer: {doc_id: records[layer]} for layer in records},
+                  layer_files={layer: {doc_id: f"{shown}#{layer}"} for layer in records}, problems=[], unreadable=set())
+    side = side_checks(one)
+    _docs, entities, names, events, stance = tree_parts(one, side, coverage=False)
+    return [Problem(p.code, shown, p.record, "/" + p.file.rsplit("#", 1)[1] + p.pointer, p.message)
+            for p in entities + names + events + stance if "#" in p.file]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import docsgen, schemas
 from .errors import ProblemsError
-from .jsonio import dumps, write_bytes_atomic, write_text_atomic
+from .jsonio import dumps, remove_atomic, write_bytes_atomic, write_text_atomic
 from .paths import Layout
 from .validate import check_metadata
 
@@ -71,7 +71,8 @@ def build(layout: Layout, jobs: int = 1, quiet: bool = False) -> list[Path]:
     from .stream import verify_seeds
     from .validate_stream import check_layout
 
-    problems = verify_seeds(layout.seeds) + check_metadata(layout)
+    # the checksum checks read fields of every metadata record: only metadata of the right shape
+    problems = check_metadata(layout) or verify_seeds(layout.seeds)
     if problems:
         raise ProblemsError(problems)
     written, names = build_corpus(layout, jobs, quiet)  # streamed: one document per worker in memory
@@ -86,7 +87,7 @@ def build(layout: Layout, jobs: int = 1, quiet: bool = False) -> list[Path]:
     changed += written
     outputs.update(staged)
     for p in sorted(stale):
-        p.unlink()
+        remove_atomic(p)  # journaled: an interrupted build puts it back
         changed.append(p)
     if not quiet:
         print(f"build: {len(outputs) + len(names)} files checked, {len(changed)} written", file=sys.stderr)

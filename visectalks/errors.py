@@ -17,6 +17,7 @@ CODES: dict[str, str] = {
     "VST010": "A seed file's SHA-256 differs from seeds/SHA256SUMS (tampered or corrupted seed).",
     "VST011": "A seed file listed in SHA256SUMS or metadata.json is missing, or a seed is not listed.",
     "VST012": "A paragraph role in seeds/metadata.json points at a paragraph that does not start with the recorded text.",
+    "VST013": "seeds/SHA256SUMS is missing, not UTF-8, or has a line that is not `<64 hex digits> <space> <file name>`.",
     # corpus documents
     "VST101": "A span lies outside the text or has start >= end.",
     "VST102": "A span's stored text differs from text[start:end].",

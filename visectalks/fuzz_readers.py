@@ -52,6 +52,12 @@ class Context:
     scratch: Path
     cache: dict = field(default_factory=dict)
 
+    def cached(self, key, make: Callable[[], Any]) -> Any:
+        """``make()`` once per key: readers share the trees and bases they load."""
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
+
     def mini(self) -> Layout:
         """A one-document project (LS_DOC with its annotations, the registry, the clusters and the
         seeds), made once: the validator then checks one document per case instead of all."""
@@ -300,26 +306,20 @@ def _brat_bases(ctx: Context) -> list[tuple[str, bytes]]:
     from . import brat
     from .layers import load_tree
 
-    tree = ctx.cache.setdefault("tree", load_tree(ctx.layout))
+    tree = ctx.cached("tree", lambda: load_tree(ctx.layout))
     return [(f"brat/{LS_DOC}.ann", brat.document_files(tree, LS_DOC)[1].encode("utf-8"))]
 
 
 def _run_brat(ctx: Context, path: Path) -> Outcome:
     from . import brat
 
-    text = json.loads((ctx.mini().corpus / f"{LS_DOC}.json").read_text(encoding="utf-8"))["text"]
-    reader = getattr(brat, "read_document", None)
-    if reader is not None:  # a coded reader: (records, problems)
-        result, out = guarded_run(lambda: reader(LS_DOC, text, path))
-        if result is None:
-            return out
-        records, out.problems = result
-    else:
-        try:
-            ann = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError:
-            return Outcome(problems=[Problem("VST001", str(path), "", "", "not UTF-8")])
-        records, out = guarded_run(lambda: brat.import_document(LS_DOC, text, ann))
+    from .layers import load_tree
+
+    tree = ctx.cached("mini_tree", lambda: load_tree(ctx.mini()))
+    result, out = guarded_run(lambda: brat.read_document(tree, LS_DOC, path))
+    if result is None:
+        return out
+    records, out.problems = result
     if records is not None and not out.problems:
         out.accepted = True
         _brat_round_trip(ctx, records, out)
@@ -522,7 +522,7 @@ def run_case(ctx: Context, reader: Reader, data) -> tuple[Outcome, list[str]]:
 
     from .mutations import mutate
 
-    bases = ctx.cache.setdefault(("bases", reader.name), reader.bases(ctx))
+    bases = ctx.cached(("bases", reader.name), lambda: reader.bases(ctx))
     rel, raw = bases[data.draw(st.integers(0, len(bases) - 1))] if len(bases) > 1 else bases[0]
     fmt = _fmt_of(rel) if reader.fmt == "mixed" else reader.fmt
     mutated, notes = mutate(data, raw, fmt)

@@ -17,13 +17,14 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
 from . import transaction
 from .errors import Problem, pointer
-from .limits import depth_problems, limit_for, read_limited
+from .limits import LIMITS, Scanner, depth_problems, limit_for, read_limited
 
 
 def dumps(obj: Any) -> str:
@@ -47,8 +48,10 @@ def write_bytes_atomic(path: Path, data: bytes) -> bool:
     if txn is not None:
         txn.before_change(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode(path)
     fd, tmp = tempfile.mkstemp(dir=txn.staging() if txn else path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -61,6 +64,22 @@ def write_bytes_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it: put it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode(path: Path) -> int:
+    """The replaced file's permissions, or what ``open()`` would give a new file (``mkstemp``
+    makes its files private to the owner, which a generated file must not become)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 def _replace(tmp: str, path: Path) -> None:
     """Rename ``tmp`` over ``path``; a staged file on another file system is copied next to it first."""
     try:
@@ -71,6 +90,7 @@ def _replace(tmp: str, path: Path) -> None:
         fd, near = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         shutil.copyfile(tmp, near)
+        shutil.copymode(tmp, near)
         os.unlink(tmp)
         os.replace(near, path)
 
@@ -187,6 +207,33 @@ def _decode(path: Path, shown: str) -> tuple[str | None, list[Problem]]:
         return raw.decode("utf-8"), []
     except UnicodeDecodeError as exc:
         return None, [Problem("VST001", shown, "", "", f"not UTF-8 at byte {exc.start}")]
+
+
+def parse_chunks(chunks: Iterable[bytes], shown: str, kind: str = "import") -> tuple[Any, list[Problem]]:
+    """Parse JSON that arrives in pieces (a download) under the limits of ``kind`` files.
+
+    The size, string and nesting limits are checked as each piece arrives, so that input
+    beyond them is refused before it is held whole; what passes is parsed as strictly as a file.
+    """
+    limit = LIMITS[kind]
+    scanner, parts, size = Scanner(limit, shown), [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit.max_bytes:
+            return None, [Problem("VST600", shown, "", "", f"input has more than {limit.max_bytes} bytes, the limit for {limit.kind} files")]
+        problem = scanner.feed(chunk)
+        if problem:
+            return None, [problem]
+        parts.append(chunk)
+    raw = b"".join(parts)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return None, [Problem("VST001", shown, "", "", "input starts with a UTF-8 byte order mark")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem("VST001", shown, "", "", f"not UTF-8 at byte {exc.start}")]
+    obj, problems = parse(text, shown)
+    return (None, problems) if problems else (obj, [])
 
 
 def read_json(path: Path, shown: str | None = None) -> tuple[Any, list[Problem]]:

@@ -7,13 +7,13 @@ nowhere else: it is never written to disk and never printed, also not in error m
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from .errors import ProblemsError, render
-from .jsonio import dumps, read_json, write_bytes_atomic, write_text_atomic
+from .errors import Problem, ProblemsError, render
+from .jsonio import dumps, parse_chunks, read_json, write_bytes_atomic, write_text_atomic
 from .labelstudio import DEFAULT_UNIT, ID_LETTER, UNITS, label_config, make_task
 from .labelstudio_import import Options, UsageError, run_import
 from .paths import layout as make_layout
@@ -126,13 +126,16 @@ def _cmd_push(args) -> int:
     return 0
 
 
-def download_export(client, project_id: int) -> list:
-    raw = b"".join(client.projects.exports.download_sync(project_id, export_type="JSON", download_all_tasks=True))
-    return json.loads(raw.decode("utf-8"))
+def download_export(client, project_id: int) -> tuple[Any, list[Problem]]:
+    """The project's JSON export, read under the same limits as an export file (VST600–605)."""
+    chunks = client.projects.exports.download_sync(project_id, export_type="JSON", download_all_tasks=True)
+    return parse_chunks(chunks, f"label-studio project {project_id} export")
 
 
 def _cmd_pull(args) -> int:
-    data = _remote(lambda client, _url: download_export(client, args.project), "downloading the export")
+    data, problems = _remote(lambda client, _url: download_export(client, args.project), "downloading the export")
+    if problems:
+        raise ProblemsError(problems)
     if args.save:
         write_bytes_atomic(Path(args.save), dumps(data).encode("utf-8"))
     return _import_data(args, data, args.save or f"label-studio project {args.project}")

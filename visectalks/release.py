@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from . import __version__, features, release_rows
 from .errors import ProblemsError
-from .jsonio import write_bytes_atomic
+from .jsonio import remove_atomic, write_bytes_atomic
 from .layers import Tree, load_tree
 from .paths import Layout
 
@@ -149,7 +149,7 @@ def _cmd_release(args) -> int:
         return 1 if changed or stale else 0
     written = [p for p, c in sorted(outputs.items()) if write_bytes_atomic(p, c.encode() if isinstance(c, str) else c)]
     for p in stale:
-        p.unlink()
+        remove_atomic(p)  # journaled: an interrupted release puts it back
     if not args.quiet:
         print(f"release: {len(outputs)} files, {len(written)} written, {len(stale)} stale removed", file=sys.stderr)
     return 0

@@ -6,26 +6,67 @@ corrupted seed stops everything before any output is written.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
+from typing import Iterable
 
 from .errors import Problem, pointer
 from .jsonio import read_json
 
 
-def read_sums(seeds_dir: Path) -> dict[str, str]:
-    sums = {}
-    for line in (seeds_dir / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            digest, name = line.split(maxsplit=1)
-            sums[name.strip().lstrip("*")] = digest
+SUMS = "seeds/SHA256SUMS"
+SUM_LINE = re.compile(r"([0-9a-f]{64}) [ *]?(\S.*)")
+
+
+class BadSums(ValueError):
+    """SHA256SUMS cannot be trusted; ``problems`` say where (VST013)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems[0].message)
+        self.problems = problems
+
+
+def parse_sums(lines: Iterable[str]) -> dict[str, str]:
+    """file name -> SHA-256 of ``sha256sum``-style lines (text or binary mode marker).
+
+    Every line must be well formed: a seed whose checksum line cannot be read must not pass
+    as unlisted, nor a bad line crash the build. Raises ``BadSums`` naming each bad line.
+    """
+    sums, problems = {}, []
+    for lineno, line in enumerate(lines, start=1):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        m = SUM_LINE.fullmatch(line)
+        if m is None or "/" in m.group(2) or m.group(2) in sums:
+            why = "the file is listed twice" if m and m.group(2) in sums else "not `<sha256> <file name>` (a file name, not a path)"
+            problems.append(Problem("VST013", SUMS, f"line {lineno}", "", f"{why}: {line[:60]!r}"))
+            continue
+        sums[m.group(2)] = m.group(1)
+    if problems:
+        raise BadSums(problems)
     return sums
+
+
+def read_sums(seeds_dir: Path) -> dict[str, str]:
+    """``parse_sums`` of ``seeds/SHA256SUMS``; ``BadSums`` if it is missing or not UTF-8 either."""
+    try:
+        with open(Path(seeds_dir) / "SHA256SUMS", encoding="utf-8", newline="") as fh:
+            return parse_sums(fh)
+    except FileNotFoundError:
+        raise BadSums([Problem("VST013", SUMS, "", "", "file is missing")]) from None
+    except UnicodeDecodeError as exc:
+        raise BadSums([Problem("VST013", SUMS, "", "", f"not UTF-8 at byte {exc.start}")]) from None
 
 
 def verify(seeds_dir: Path) -> list[Problem]:
     """Check every seed against SHA256SUMS and metadata.json (VST010, VST011)."""
     problems = []
-    shown_sums = "seeds/SHA256SUMS"
-    sums = read_sums(seeds_dir)
+    shown_sums = SUMS
+    try:
+        sums = read_sums(seeds_dir)
+    except BadSums as exc:
+        return exc.problems
     meta, meta_problems = read_json(seeds_dir / "metadata.json", "seeds/metadata.json")
     if meta_problems:
         return meta_problems

@@ -61,18 +61,6 @@ def seed_records(seeds_dir: Path) -> Iterator[dict]:
         yield parse_value(text, pointer("documents", i))
 
 
-def read_sums(seeds_dir: Path) -> dict[str, str]:
-    """Same mapping as ``seeds.read_sums``, read line by line."""
-    sums = {}
-    with open(Path(seeds_dir) / "SHA256SUMS", encoding="utf-8", newline="") as fh:
-        for raw in fh:
-            for line in raw.splitlines():
-                if line.strip():
-                    digest, name = line.split(maxsplit=1)
-                    sums[name.strip().lstrip("*")] = digest
-    return sums
-
-
 def _listed(seeds_dir: Path, sums: dict) -> tuple[dict, dict]:
     """file -> index (or (index, id) when its sha256 differs from SHA256SUMS), for the last
     record naming each file; files that SHA256SUMS does not list are kept apart."""
@@ -115,7 +103,10 @@ def _role_problems(seeds_dir: Path) -> list[Problem]:
 
 
 def _verify_stream(seeds_dir: Path) -> list[Problem]:
-    sums = read_sums(seeds_dir)
+    try:
+        sums = seeds.read_sums(seeds_dir)
+    except seeds.BadSums as exc:
+        return exc.problems
     listed, unknown = _listed(seeds_dir, sums)
     problems = _sum_problems(seeds_dir, sums, listed)
     for name, (i, rid) in unknown.items():
