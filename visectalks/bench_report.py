@@ -4,8 +4,9 @@ Verdicts use rates per CPU second: CPU time is what the code costs, and it is fa
 disturbed than wall time by other processes on a shared machine (on a busy two-core machine
 a one-process stage may wait as long as it runs). Wall-clock ratios are shown next to them,
 and the speedup of two processes over one is by wall clock. Build and validate are compared
-from their one-process runs where there are some (up to ``--serial-up-to`` documents), from
-the parallel run otherwise (its CPU time includes the main process); the Label Studio round
+from their one-process runs (build up to ``--serial-up-to`` documents, validate at every size,
+since its target is a rate on one core), build from the parallel run otherwise (its CPU time
+includes the main process); the Label Studio round
 trip is compared with its floor document by document in the same loop.
 """
 from __future__ import annotations

@@ -14,6 +14,7 @@ only (``type(v) is int``), as in the project's strict validator.
 from __future__ import annotations
 
 import re
+from itertools import chain
 from operator import itemgetter
 from typing import Callable
 
@@ -24,6 +25,21 @@ LEAF_TYPES = {"string": str, "integer": int, "null": type(None)}
 
 class Unsupported(Exception):
     """The schema uses a keyword this module does not compile."""
+
+
+# A pattern body made only of ASCII letters, digits, "_" and "-", classes of those (ranges
+# included) and quantifiers: no part of it can match a newline.
+_PLAIN_BODY = re.compile(r"(?:[A-Za-z0-9_-]|\[[A-Za-z0-9_-]+\]|\{[0-9]+(?:,[0-9]*)?\}|[+*?])*")
+
+
+def _joined_match(pattern: str):
+    """For a pattern ``^BODY$`` whose body cannot match a newline: a matcher of the strings of a
+    column joined by newlines, which matches exactly when every string is a BODY (None for
+    other patterns). Each string then holds no newline, so ``^``/``$`` reach its two ends."""
+    if not (pattern.startswith("^") and pattern.endswith("$") and _PLAIN_BODY.fullmatch(pattern[1:-1])):
+        return None
+    body = pattern[1:-1]
+    return re.compile(f"(?:{body})(?:\n(?:{body}))*").fullmatch
 
 
 def _types(schema: dict) -> set | None:
@@ -50,6 +66,37 @@ def _leaf(schema: dict) -> Check:
             raise Unsupported("non-string enum or const")
     low, shortest = schema.get("minimum"), schema.get("minLength")
     search = re.compile(schema["pattern"]).search if "pattern" in schema else None
+    joined = _joined_match(schema["pattern"]) if "pattern" in schema else None
+
+    def pattern_check(strings: list) -> bool:
+        if joined is not None and len(strings) > 4:
+            lines = "\n".join(strings)  # one match for the column; a string with a newline: one by one
+            if lines.count("\n") == len(strings) - 1 and joined(lines):
+                return True
+        return all(map(search, strings))
+
+    # The common shapes get checks of their own (the same verdicts as the general one below).
+    keywords = set(schema) - NOTES
+    if types == {str} and keywords <= {"type", "pattern", "minLength"}:
+        def string_check(col: list) -> bool:
+            if not col:
+                return True
+            if set(map(type, col)) != {str}:
+                return False
+            if shortest is not None and (("" in col) if shortest == 1 else min(map(len, col)) < shortest):
+                return False
+            return search is None or pattern_check(col)
+        return string_check
+    if types == {int} and keywords <= {"type", "minimum"}:
+        def integer_check(col: list) -> bool:
+            if not col:
+                return True
+            return set(map(type, col)) == {int} and (low is None or min(col) >= low)
+        return integer_check
+    if types is None and allowed is not None and keywords <= {"enum", "const"}:
+        def enum_check(col: list) -> bool:
+            return not col or (set(map(type, col)) == {str} and allowed.issuperset(col))
+        return enum_check
 
     def check(col: list) -> bool:
         if not col:
@@ -64,7 +111,7 @@ def _leaf(schema: dict) -> Check:
             return False
         if shortest is not None and min(map(len, strings), default=shortest) < shortest:
             return False
-        return search is None or all(map(search, strings))
+        return search is None or pattern_check(strings)
     return check
 
 
@@ -79,10 +126,10 @@ def _array(schema: dict) -> Check:
     def check(col: list) -> bool:
         if not col:
             return True
-        if set(map(type, col)) != {list} or min(map(len, col)) < least:
+        if set(map(type, col)) != {list} or (least and min(map(len, col)) < least):
             return False
-        flat = [x for v in col for x in v]
-        if unique and (set(map(type, flat)) - {str} or not all(len(set(v)) == len(v) for v in col)):
+        flat = list(chain.from_iterable(col))
+        if unique and (set(map(type, flat)) - {str} or sum(map(len, map(set, col))) != len(flat)):
             return False  # uniqueness is judged here for strings only
         return items(flat)
     return check
@@ -95,17 +142,35 @@ def _object(schema: dict) -> Check:
     props = {k: checker(v) for k, v in (schema.get("properties") or {}).items()}
     required, closed = frozenset(schema.get("required", ())), schema.get("additionalProperties", True) is False
     allowed = frozenset(props)
+    # Closed, with every property required: a record with as many keys as there are
+    # properties, each of which it has (``itemgetter`` finds them all), has exactly those keys.
+    exact = closed and required == allowed
+    getters = {key: itemgetter(key) for key in props}
+    every, subs = itemgetter(*props) if len(props) > 1 else None, list(props.values())
 
     def check(col: list) -> bool:
         if not col:
             return True
         if set(map(type, col)) != {dict}:
             return False
-        for keys in set(map(frozenset, col)):
-            if not required <= keys or (closed and not keys <= allowed):
+        if exact:
+            if set(map(len, col)) != {len(allowed)}:
                 return False
+            if every is not None:  # every column in one pass (a tuple of values per record, transposed)
+                try:
+                    columns = zip(*map(every, col))
+                except KeyError:
+                    return False
+                return all(sub(values) for sub, values in zip(subs, columns))
+        else:
+            for keys in set(map(frozenset, col)):
+                if not required <= keys or (closed and not keys <= allowed):
+                    return False
         for key, sub in props.items():
-            values = list(map(itemgetter(key), col)) if key in required else [d[key] for d in col if key in d]
+            try:
+                values = list(map(getters[key], col)) if key in required else [d[key] for d in col if key in d]
+            except KeyError:
+                return False
             if not sub(values):
                 return False
         return True

@@ -44,6 +44,24 @@ def columnar(name: str):
     return record_checker(schemas.ALL[name]())
 
 
+@lru_cache(maxsize=None)
+def column(name: str):
+    """The column check of schema ``name`` over a list of records, or None if unsupported."""
+    from .colcheck import Unsupported, checker
+
+    try:
+        return checker(schemas.ALL[name]())
+    except Unsupported:
+        return None
+
+
+def all_valid(name: str, records) -> bool:
+    """True if every record of the list ``records`` certainly matches schema ``name``, by one
+    column check of them all (False: check them one by one)."""
+    check = column(name)
+    return check is not None and type(records) is list and check(records)
+
+
 def is_valid(name: str, record) -> bool:
     """True if ``record`` certainly matches schema ``name`` with integers that are real ints
     (False: ask ``jsonschema``)."""

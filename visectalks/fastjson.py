@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 from . import jsonio
@@ -47,14 +48,15 @@ def loads(data: str | bytes) -> Any:
 
 # ---------------------------------------------------------------- fast strict reading
 
-def _canonical_size(path, kind_limit) -> int | None:
-    """The file's size if it is a regular file small enough for the one-read path, else None."""
+def _canonical_size(path, kind_limit, info: os.stat_result | None = None) -> int | None:
+    """The file's size if it is a regular file small enough for the one-read path, else None
+    (``info``: the file's ``os.stat``, if the caller has it)."""
     import stat as st
 
     from .limits import CHUNK
 
     try:
-        info = os.stat(path)
+        info = info or os.stat(path)
     except OSError:
         return None
     if not st.S_ISREG(info.st_mode) or info.st_size > min(kind_limit.max_bytes, CHUNK, kind_limit.max_string):
@@ -62,8 +64,9 @@ def _canonical_size(path, kind_limit) -> int | None:
     return info.st_size
 
 
-def read_json(path, shown: str | None = None):
-    """Same result as ``jsonio.read_json``, much faster for files in canonical form.
+def read_json(path, shown: str | None = None, info: os.stat_result | None = None):
+    """Same result as ``jsonio.read_json``, much faster for files in canonical form (``info``:
+    the file's ``os.stat``, if the caller has it).
 
     A file whose bytes are exactly ``orjson``'s canonical dump of what it parses to holds no
     duplicate key, no NaN, no escaped surrogate and no byte order mark; its nesting depth is
@@ -74,7 +77,7 @@ def read_json(path, shown: str | None = None):
     from .limits import limit_for
 
     limit = limit_for(path)
-    size = _canonical_size(path, limit) if orjson is not None else None
+    size = _canonical_size(path, limit, info) if orjson is not None else None
     if size is not None:
         raw = open(path, "rb").read()
         if len(raw) == size and b"\n" + b" " * (2 * limit.max_depth - 1) not in raw:
@@ -104,13 +107,43 @@ def _line(line: str, shown: str, lineno: int, limit):
     return record, found or depth_problems(record, limit, shown, f"line {lineno}")
 
 
-def read_jsonl(path, shown: str | None = None):
+_INDENT = re.compile(rb"\n *")
+
+
+def _canonical_lines(raw: bytes, limit) -> list | None:
+    """The records of a JSON Lines file whose every line is canonical, else None.
+
+    The lines are parsed together (one ``orjson.loads`` of ``[line,line,…]``) and the records
+    written back, each by ``orjson`` with a two-space indent, which puts a newline only between
+    the items of an object or array (never inside a string): a comma there becomes ``", "`` and
+    the indentation goes, which gives the record's canonical line. If the records so written,
+    joined by NUL (which no JSON text holds raw), are the file's lines joined by NUL, then line
+    ``i`` is exactly the canonical text of record ``i``: ``jsonio.parse`` gives that record for it,
+    with no duplicate key, NaN, lone surrogate or long number (``read_json`` says why). Nesting
+    deeper than the limit shows as indentation and is left to the line-by-line reader.
+    """
+    if not raw.endswith(b"\n") or raw.startswith(b"\n") or b"\n\n" in raw:
+        return None  # blank lines (skipped, but counted in line numbers): line by line
+    body = raw[:-1]
+    try:
+        records = orjson.loads(b"[" + body.replace(b"\n", b",") + b"]")
+        written = b"\x00".join([orjson.dumps(r, option=orjson.OPT_INDENT_2) for r in records])
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, TypeError):
+        return None
+    if b"\n" + b" " * (2 * limit.max_depth) in written:
+        return None  # a container at the depth limit: line by line, with the depth check
+    if _INDENT.sub(b"", written.replace(b",\n", b", \n")) != body.replace(b"\n", b"\x00"):
+        return None
+    return records
+
+
+def read_jsonl(path, shown: str | None = None, info: os.stat_result | None = None):
     """Same result as ``jsonio.read_jsonl``; canonical lines skip the strict parser (see ``read_json``)."""
     from .limits import limit_for
 
     shown = shown or str(path)
     limit = limit_for(path)
-    size = _canonical_size(path, limit)
+    size = _canonical_size(path, limit, info)
     if size is None:
         return jsonio.read_jsonl(path, shown)
     raw = open(path, "rb").read()
@@ -120,6 +153,10 @@ def read_jsonl(path, shown: str | None = None):
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return jsonio.read_jsonl(path, shown)
+    if orjson is not None and raw:
+        records = _canonical_lines(raw, limit)
+        if records is not None:
+            return records, []
     records, problems = [], []
     for lineno, line in enumerate(text.split("\n"), start=1):
         if line.strip():

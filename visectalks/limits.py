@@ -15,6 +15,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import Problem
@@ -45,10 +46,23 @@ SIDE_FILES = {"registry.json", "not_entities.json", "clusters.json", "metadata.j
 
 def kind_of(path: Path) -> str:
     """The limit kind of a path: corpus documents, annotation files, or anything else (imports)."""
+    if isinstance(path, str):  # the same answer from the string, with the folder's name parsed once
+        folder, name = os.path.split(path)
+        if name not in ("", ".", ".."):
+            return _kind(_folder_name(folder), name, len(name) > 5 and name.endswith(".json"))
     path = Path(path)
-    if path.parent.name == "corpus" and path.suffix == ".json":
+    return _kind(path.parent.name, path.name, path.suffix == ".json")
+
+
+@lru_cache(maxsize=256)
+def _folder_name(folder: str) -> str:
+    return Path(folder).name
+
+
+def _kind(parent: str, name: str, json_suffix: bool) -> str:
+    if parent == "corpus" and json_suffix:
         return "document"
-    if path.parent.name in ANNOTATION_FOLDERS or path.name in SIDE_FILES:
+    if parent in ANNOTATION_FOLDERS or name in SIDE_FILES:
         return "annotation"
     return "import"
 

@@ -7,13 +7,14 @@ reuse them.
 from __future__ import annotations
 
 import bisect
+import os
 import re
+import stat
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
-from operator import lt
+from itertools import chain, compress, islice, repeat
+from operator import itemgetter, le, lt
 from pathlib import Path
 
 import jsonschema
@@ -110,19 +111,58 @@ SPAN_KINDS = (("p", "paragraphs"), ("s", "sentences"), ("t", "tokens"), ("w", "w
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # category Cc without the newline
 
 
-def _ids_and_spans_clean(doc: dict, doc_id: str, text: str) -> bool:
-    """True if no id or span of ``doc`` has a VST101-VST104 problem, checked a column at a time
-    (the per-item loop then runs only for a document that has one)."""
-    prefix, every = doc_id + "-", []
+_ID, _START, _END, _TEXT = itemgetter("id"), itemgetter("start"), itemgetter("end"), itemgetter("text")
+
+
+@lru_cache(maxsize=None)
+def _schema_implies_id_rest() -> bool:
+    """True if the document schema gives the document id the pattern ``^d[0-9]{3,}$`` and each
+    span id ``^d[0-9]{3,}-<kind>[0-9]+$``. In a document that matches it, a span id that starts
+    with ``<document id>-`` has the same digits after ``d``, so the rest is ``<kind><number>``
+    (with at most a final newline, as ``$`` allows, and as ``_id_rest`` allows too)."""
+    props = schemas.ALL["document"]().get("properties", {})
+    try:
+        return props["id"]["pattern"] == "^d[0-9]{3,}$" and all(
+            props[key]["items"]["properties"]["id"]["pattern"] == f"^d[0-9]{{3,}}-{ID_RE[kind]}$" for kind, key in SPAN_KINDS)
+    except (KeyError, TypeError):
+        return False
+
+
+class _Columns:
+    """The id, start and end columns of a document's span lists, each taken once."""
+
+    __slots__ = ("doc", "taken")
+
+    def __init__(self, doc: dict):
+        self.doc, self.taken = doc, {}
+
+    def __call__(self, key: str) -> tuple[list, list, list]:
+        got = self.taken.get(key)
+        if got is None:
+            items = self.doc[key]
+            got = self.taken[key] = (list(map(_ID, items)), list(map(_START, items)), list(map(_END, items)))
+        return got
+
+
+def _ids_and_spans_clean(doc: dict, doc_id: str, text: str, cols: _Columns | None = None) -> bool:
+    """True if no id or span of ``doc`` (a document that matches its schema) has a VST101-VST104
+    problem, checked a column at a time (the per-item loop then runs only for a document that
+    has one)."""
+    prefix, every, size = doc_id + "-", [], len(text)
+    rest_implied = _schema_implies_id_rest()
+    cols = cols or _Columns(doc)
     for kind, key in SPAN_KINDS:
         items = doc[key]
-        ids = [item["id"] for item in items]
-        if not (all(map(str.startswith, ids, repeat(prefix))) and all(map(_id_rest(kind).match, ids, repeat(len(prefix))))):
+        if not items:
+            continue
+        ids, starts, ends = cols(key)
+        if not all(map(str.startswith, ids, repeat(prefix))):
             return False
-        starts, ends = [item["start"] for item in items], [item["end"] for item in items]
-        if items and (min(starts) < 0 or max(ends) > len(text) or not all(map(lt, starts, ends))):
+        if not rest_implied and not all(map(_id_rest(kind).match, ids, repeat(len(prefix)))):
             return False
-        if list(map(text.__getitem__, map(slice, starts, ends))) != [item["text"] for item in items]:
+        if min(starts) < 0 or max(ends) > size or not all(map(lt, starts, ends)):
+            return False
+        if list(map(text.__getitem__, map(slice, starts, ends))) != list(map(_TEXT, items)):
             return False
         every += ids
     return len(set(every)) == len(every)
@@ -139,7 +179,8 @@ def check_document(doc: dict, shown: str, seed_text: str | None = None) -> list[
         problems += text_problems(text, shown, doc_id)
     if seed_text is not None and seed_text != text:
         problems.append(Problem("VST112", shown, doc_id, "/text", "document text differs from its seed"))
-    if not _ids_and_spans_clean(doc, doc_id, text):
+    cols = _Columns(doc)
+    if not _ids_and_spans_clean(doc, doc_id, text, cols):
         seen: set = set()
         for kind, key in SPAN_KINDS:
             problems += _id_problems(doc[key], doc_id, kind, shown, seen, key)
@@ -147,23 +188,31 @@ def check_document(doc: dict, shown: str, seed_text: str | None = None) -> list[
                 problems += _span_problems(text, item, shown, item["id"], (key, i))
     if any(p.code == "VST101" for p in problems):
         return problems
-    problems += _check_paragraphs(doc, shown)
-    problems += _check_sentences(doc, shown)
-    problems += _check_tokens_words(doc, shown)
+    problems += _check_paragraphs(doc, shown, cols)
+    problems += _check_sentences(doc, shown, cols)
+    problems += _check_tokens_words(doc, shown, cols)
     problems += _check_quotes(doc, shown)
     return problems
 
 
-def _ordered(items: list[dict], shown: str, key: str) -> list[Problem]:
+def _in_order(starts: list, ends: list) -> bool:
+    """True if each span ends at or before the next one starts."""
+    return all(map(le, ends, islice(starts, 1, None)))
+
+
+def _ordered(items: list[dict], shown: str, key: str, cols: _Columns | None = None) -> list[Problem]:
+    _ids, starts, ends = (cols or _Columns({key: items}))(key)
+    if _in_order(starts, ends):
+        return []
     for i in range(1, len(items)):
         if items[i]["start"] < items[i - 1]["end"]:
             return [Problem("VST105", shown, items[i]["id"], pointer(key, i), f"overlaps or precedes {items[i - 1]['id']}")]
     return []
 
 
-def _check_paragraphs(doc: dict, shown: str) -> list[Problem]:
+def _check_paragraphs(doc: dict, shown: str, cols: _Columns | None = None) -> list[Problem]:
     text, paras = doc["text"], doc["paragraphs"]
-    problems = _ordered(paras, shown, "paragraphs")
+    problems = _ordered(paras, shown, "paragraphs", cols)
     if problems:
         return problems
     pos = 0
@@ -178,26 +227,55 @@ def _check_paragraphs(doc: dict, shown: str) -> list[Problem]:
     return problems
 
 
-def _check_sentences(doc: dict, shown: str) -> list[Problem]:
+def _check_sentences(doc: dict, shown: str, cols: _Columns | None = None) -> list[Problem]:
     text = doc["text"]
     paras = {p["id"]: p for p in doc["paragraphs"]}
-    problems = _ordered(doc["sentences"], shown, "sentences")
+    problems = _ordered(doc["sentences"], shown, "sentences", cols)
     for i, s in enumerate(doc["sentences"]):
         p = paras.get(s["paragraph_id"])
         if p is None or not (p["start"] <= s["start"] and s["end"] <= p["end"]):
             problems.append(Problem("VST107", shown, s["id"], pointer("sentences", i, "paragraph_id"), f"sentence is not inside paragraph {s['paragraph_id']}"))
-    covered = [False] * len(text)
+    rest = list(text)  # the text with every sentence blanked out
     for s in doc["sentences"]:
-        covered[s["start"]:s["end"]] = [True] * (s["end"] - s["start"])
+        rest[s["start"]:s["end"]] = " " * (s["end"] - s["start"])
     for i, p in enumerate(doc["paragraphs"]):
-        rest = "".join(" " if covered[k] else text[k] for k in range(p["start"], p["end"]))
-        if rest.strip():
+        if "".join(rest[p["start"]:p["end"]]).strip():
             problems.append(Problem("VST106", shown, p["id"], pointer("paragraphs", i), "paragraph text is not covered by its sentences"))
     return problems
 
 
-def _check_tokens_words(doc: dict, shown: str) -> list[Problem]:
-    problems = _ordered(doc["tokens"], shown, "tokens") + _ordered(doc["words"], shown, "words")
+def _tokens_words_clean(doc: dict, cols: _Columns | None = None) -> bool:
+    """True if every token lies inside one sentence (VST108) and every word covers whole tokens
+    matching its token_ids (VST109), checked a column at a time in a document whose sentences
+    are in order and whose spans lie inside its text; False: not sure."""
+    cols = cols or _Columns(doc)
+    _s_ids, s_starts, s_ends = cols("sentences")
+    if not _in_order(s_starts, s_ends):
+        return False
+    # end_at[k]: the end of the sentence holding character k (-1: none). With sentences in
+    # order, the sentence that ``bisect`` finds for a token holds its start, or none does.
+    end_at = [-1] * len(doc["text"])
+    for a, b in zip(s_starts, s_ends):
+        end_at[a:b] = [b] * (b - a)
+    t_ids, t_starts, t_ends = cols("tokens")
+    if not all(map(le, t_ends, map(end_at.__getitem__, t_starts))):
+        return False
+    _w_ids, w_starts, w_ends = cols("words")
+    w_tokens = list(map(itemgetter("token_ids"), doc["words"]))
+    if not (set(t_starts).issuperset(w_starts) and set(t_ends).issuperset(w_ends)):
+        return False
+    start_of, end_of = dict(zip(t_ids, t_starts)), dict(zip(t_ids, t_ends))
+    if not start_of.keys() >= set(chain.from_iterable(w_tokens)):
+        return False
+    return (list(map(start_of.__getitem__, map(itemgetter(0), w_tokens))) == w_starts
+            and list(map(end_of.__getitem__, map(itemgetter(-1), w_tokens))) == w_ends)
+
+
+def _check_tokens_words(doc: dict, shown: str, cols: _Columns | None = None) -> list[Problem]:
+    cols = cols or _Columns(doc)
+    problems = _ordered(doc["tokens"], shown, "tokens", cols) + _ordered(doc["words"], shown, "words", cols)
+    if _tokens_words_clean(doc, cols):
+        return problems
     sents = doc["sentences"]
     starts = [s["start"] for s in sents]
     for i, t in enumerate(doc["tokens"]):
@@ -235,8 +313,9 @@ def _syllable_bounds(doc: dict) -> tuple[set, set]:
 def check_entities(records: list, doc: dict | None, shown: str, registry_ids: dict | None, doc_key: str) -> list[Problem]:
     problems = []
     good = []
+    all_valid = fastcheck.all_valid("entity", records)
     for i, m in enumerate(records):
-        found = schema_problems("entity", m, shown, _rid(m), (i,))
+        found = [] if all_valid else schema_problems("entity", m, shown, _rid(m), (i,))
         if found:
             problems += found
             continue
@@ -248,16 +327,15 @@ def check_entities(records: list, doc: dict | None, shown: str, registry_ids: di
         return problems
     starts, ends = _syllable_bounds(doc)
     seen_ids: set = set()
-    spans: Counter = Counter()
+    spans: set = set()  # (start, end, type) of the mentions seen so far
     ok = []
     for i, m in good:
-        problems += _id_problems([m], doc["id"], "M", shown, seen_ids, "")[:1] if False else []
         if not m["id"].startswith(doc["id"] + "-"):
             problems.append(Problem("VST104", shown, m["id"], pointer(i, "id"), "mention id does not start with its document id"))
         if m["id"] in seen_ids:
             problems.append(Problem("VST103", shown, m["id"], pointer(i, "id"), "id occurs twice"))
         seen_ids.add(m["id"])
-        span_errors = _span_problems(doc["text"], m, shown, m["id"], pointer(i))
+        span_errors = _span_problems(doc["text"], m, shown, m["id"], (i,))
         if span_errors:
             problems += span_errors
             continue
@@ -270,9 +348,9 @@ def check_entities(records: list, doc: dict | None, shown: str, registry_ids: di
             elif rec.get("type") != m["type"] and "metonymy" not in m["flags"]:
                 problems.append(Problem("VST205", shown, m["id"], pointer(i, "type"), f"type {m['type']} differs from registry type {rec.get('type')} without the metonymy flag"))
         key = (m["start"], m["end"], m["type"])
-        if spans[key]:
+        if key in spans:
             problems.append(Problem("VST203", shown, m["id"], pointer(i), "another mention has the same span and type"))
-        spans[key] += 1
+        spans.add(key)
         ok.append((i, m))
     ordered = sorted(ok, key=lambda im: (im[1]["start"], -im[1]["end"]))
     open_spans: list = []
@@ -305,6 +383,14 @@ def alias_forms(rec: dict) -> set[str]:
         return set(_alias_forms.__wrapped__(rec["name_vi"], rec["aliases"]))
 
 
+def _forms(rec: dict) -> frozenset[str] | set[str]:
+    """``alias_forms`` without a copy (for reading only)."""
+    try:
+        return _alias_forms(rec["name_vi"], tuple(rec["aliases"]))
+    except TypeError:
+        return alias_forms(rec)
+
+
 @lru_cache(maxsize=4096)
 def _alias_forms(name_vi: str, aliases: tuple) -> frozenset[str]:
     """Cached: the validator asks for the same records' forms once per document."""
@@ -330,7 +416,7 @@ def check_registry_names(tree: Tree, by_id: dict) -> list[Problem]:
             rec = by_id[m["entity"]]
             if rec["type"] in ("DATE", "QUANTITY"):
                 continue
-            if m["text"] not in alias_forms(rec):
+            if m["text"] not in _forms(rec):
                 problems.append(Problem("VST206", shown, str(m.get("id")), pointer(i, "text"), f"text {m['text']!r} is not a name or alias of registry record {rec['id']!r}"))
     return problems
 
@@ -358,41 +444,67 @@ def _widen_to_words(doc: dict, start: int, end: int, covered: list) -> tuple[int
     return (free[0]["start"], free[-1]["end"]) if free else (start, end)
 
 
-def coverage_gaps(doc: dict, mentions: list[dict], registry: dict, not_entities: list, shown: str) -> list[Problem]:
+def registry_forms(registry: dict) -> tuple[str, ...]:
+    """Every name and alias form of the registry records that coverage looks for (all but DATE
+    and QUANTITY records), each once."""
+    forms: dict[str, None] = {}
+    for rec in registry.values():
+        if rec["type"] not in ("DATE", "QUANTITY"):
+            forms.update(dict.fromkeys(sorted(_forms(rec))))
+    return tuple(forms)
+
+
+def _capitalised_runs(doc: dict, covered: list, t_starts: list, t_ends: list) -> list[tuple[int, int]]:
+    """Runs of flagged tokens (capitalised, not covered, not opening a sentence), consecutive
+    tokens with only whitespace between them, each widened to its words. Only a capitalised
+    token can be flagged, so only those are looked at."""
+    text, tokens, found = doc["text"], doc["tokens"], []
+    run: list[int] = []
+    for k in compress(range(len(tokens)), map(str.isupper, map(itemgetter(0), map(_TEXT, tokens)))):
+        a, b = t_starts[k], t_ends[k]
+        if any(covered[a:b]) or _opens_sentence(text, a):
+            continue
+        if run and run[-1] == k - 1 and not text[t_ends[k - 1]:a].strip():
+            run.append(k)
+            continue
+        if run:
+            found.append(_widen_to_words(doc, t_starts[run[0]], t_ends[run[-1]], covered))
+        run = [k]
+    if run:
+        found.append(_widen_to_words(doc, t_starts[run[0]], t_ends[run[-1]], covered))
+    return found
+
+
+def coverage_gaps(doc: dict, mentions: list[dict], registry: dict, not_entities: list, shown: str,
+                  forms: tuple[str, ...] | None = None) -> list[Problem]:
     """Names in the text that no mention covers and no not_entities entry explains (VST208).
 
     Candidates are (a) runs of capitalised words that are not the first word of a sentence or
     quotation, and (b) every occurrence of a registry name or alias (DATE and QUANTITY records
-    excluded) on syllable boundaries.
+    excluded) on syllable boundaries; ``forms``, if given, are ``registry_forms(registry)``.
     """
     text = doc["text"]
-    covered = [False] * len(text)
+    size = len(text)
+    covered = [False] * size
     for m in mentions:
-        for k in range(max(0, m["start"]), min(len(text), m["end"])):
-            covered[k] = True
+        a, b = max(0, m["start"]), min(size, m["end"])
+        if a < b:
+            covered[a:b] = [True] * (b - a)
     explained = {}
     for entry in not_entities:
         if not entry.get("docs") or doc["id"] in entry["docs"]:
             explained[entry["text"]] = entry
-    starts, ends = _syllable_bounds(doc)
-    candidates: list[tuple[int, int]] = []
-    run: list[dict] = []
-    for t in doc["tokens"] + [None]:
-        flagged = t is not None and t["text"][0].isupper() and not any(covered[t["start"]:t["end"]]) and not _opens_sentence(text, t["start"])
-        if flagged and (not run or not text[run[-1]["end"]:t["start"]].strip()):
-            run.append(t)
+    tokens = doc["tokens"]
+    t_starts, t_ends = list(map(_START, tokens)), list(map(_END, tokens))
+    starts, ends = set(t_starts), set(t_ends)
+    candidates = _capitalised_runs(doc, covered, t_starts, t_ends)
+    for form in registry_forms(registry) if forms is None else forms:
+        if form not in text:
             continue
-        if run:
-            candidates.append(_widen_to_words(doc, run[0]["start"], run[-1]["end"], covered))
-        run = [t] if flagged else []
-    for rec in registry.values():
-        if rec["type"] in ("DATE", "QUANTITY"):
-            continue
-        for form in alias_forms(rec):
-            for match in _literal(form).finditer(text):
-                s, e = match.span()
-                if s in starts and e in ends and not any(covered[s:e]):
-                    candidates.append((s, e))
+        for match in _literal(form).finditer(text):
+            s, e = match.span()
+            if s in starts and e in ends and not any(covered[s:e]):
+                candidates.append((s, e))
     problems = []
     for s, e in sorted(set(candidates)):
         if text[s:e] in explained:
@@ -404,19 +516,24 @@ def coverage_gaps(doc: dict, mentions: list[dict], registry: dict, not_entities:
 # ---------------------------------------------------------------- events
 
 def _sentence_of(doc: dict, pos: int) -> dict | None:
-    starts = [s["start"] for s in doc["sentences"]]
+    return _sentence_at(doc["sentences"], [s["start"] for s in doc["sentences"]], pos)
+
+
+def _sentence_at(sentences: list[dict], starts: list[int], pos: int) -> dict | None:
     k = bisect.bisect_right(starts, pos) - 1
-    return doc["sentences"][k] if k >= 0 and pos < doc["sentences"][k]["end"] else None
+    return sentences[k] if k >= 0 and pos < sentences[k]["end"] else None
 
 
 def check_events(records: list, doc: dict | None, shown: str, mentions: dict, cluster_ids: set | None, doc_key: str) -> list[Problem]:
     problems = []
     seen: set = set()
-    triggers: Counter = Counter()
-    word_starts = {w["start"] for w in doc["words"]} if doc else set()
-    word_ends = {w["end"] for w in doc["words"]} if doc else set()
+    triggers: set = set()  # (start, end, type) of the triggers seen so far
+    word_starts = set(map(_START, doc["words"])) if doc else set()
+    word_ends = set(map(_END, doc["words"])) if doc else set()
+    sentence_starts = list(map(_START, doc["sentences"])) if doc else []
+    all_valid = fastcheck.all_valid("event", records)
     for i, ev in enumerate(records):
-        found = schema_problems("event", ev, shown, _rid(ev), (i,))
+        found = [] if all_valid else schema_problems("event", ev, shown, _rid(ev), (i,))
         if found:
             problems += found
             continue
@@ -429,19 +546,19 @@ def check_events(records: list, doc: dict | None, shown: str, mentions: dict, cl
             problems.append(Problem("VST103", shown, ev["id"], pointer(i, "id"), "id occurs twice"))
         seen.add(ev["id"])
         trig = ev["trigger"]
-        span_errors = _span_problems(doc["text"], trig, shown, ev["id"], pointer(i, "trigger"))
+        span_errors = _span_problems(doc["text"], trig, shown, ev["id"], (i, "trigger"))
         if span_errors:
             problems += span_errors
             continue
         if trig["start"] not in word_starts or trig["end"] not in word_ends:
             problems.append(Problem("VST302", shown, ev["id"], pointer(i, "trigger"), "trigger does not start and end on word boundaries"))
         key = (trig["start"], trig["end"], ev["type"])
-        if triggers[key]:
+        if key in triggers:
             problems.append(Problem("VST305", shown, ev["id"], pointer(i, "trigger"), "another event has the same trigger span and type"))
-        triggers[key] += 1
+        triggers.add(key)
         if ev["cluster"] is not None and cluster_ids is not None and ev["cluster"] not in cluster_ids:
             problems.append(Problem("VST304", shown, ev["id"], pointer(i, "cluster"), f"cluster {ev['cluster']!r} is not in clusters.json"))
-        sentence = _sentence_of(doc, trig["start"])
+        sentence = _sentence_at(doc["sentences"], sentence_starts, trig["start"])
         for k, arg in enumerate(ev["arguments"]):
             m = mentions.get(arg["ref"])
             if m is None:
@@ -469,8 +586,9 @@ def check_stance(records: list, doc: dict | None, shown: str, mentions: dict, do
     problems = []
     seen: set = set()
     quotes = {q["id"]: q for q in doc["quotes"]} if doc else {}
+    all_valid = fastcheck.all_valid("stance", records)
     for i, st in enumerate(records):
-        found = schema_problems("stance", st, shown, _rid(st), (i,))
+        found = [] if all_valid else schema_problems("stance", st, shown, _rid(st), (i,))
         if found:
             problems += found
             continue
@@ -483,7 +601,7 @@ def check_stance(records: list, doc: dict | None, shown: str, mentions: dict, do
             problems.append(Problem("VST103", shown, st["id"], pointer(i, "id"), "id occurs twice"))
         seen.add(st["id"])
         ev = st["evidence"]
-        span_errors = _span_problems(doc["text"], ev, shown, st["id"], pointer(i, "evidence"))
+        span_errors = _span_problems(doc["text"], ev, shown, st["id"], (i, "evidence"))
         if span_errors:
             problems += span_errors
             continue
@@ -538,11 +656,19 @@ def _seed_text(seed_dir: Path, name) -> str | None:
     """The seed a document names, if it is a plain file name in seeds/ (never a path elsewhere)."""
     if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
         return None
-    seed = seed_dir / name
-    try:
-        return seed.read_bytes().decode("utf-8", errors="replace") if seed.is_file() else None
-    except OSError:  # a name too long for the file system, say: there is no such seed
+    try:  # opened without waiting (a pipe), read only if it is a regular file
+        fd = os.open(os.path.join(seed_dir, name), os.O_RDONLY | os.O_NONBLOCK)
+    except (OSError, ValueError):  # no such file, a name too long for the file system, a NUL
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with open(fd, "rb", closefd=False) as fh:
+            return fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 @dataclass
@@ -554,6 +680,7 @@ class Side:
     cluster_ids: set | None
     registry_problems: list[Problem]  # registry and not_entities files
     cluster_problems: list[Problem]
+    forms: tuple[str, ...] | None = None  # registry_forms(registry), looked for by coverage
 
 
 def side_checks(tree: Tree) -> Side:
@@ -565,7 +692,8 @@ def side_checks(tree: Tree) -> Side:
     cluster_ids, cluster_problems = None, []
     if tree.clusters is not None:
         cluster_ids, cluster_problems = check_clusters(tree.clusters, tree.clusters_file)
-    return Side(registry, valid_items("not_entities", tree.not_entities), cluster_ids, problems, cluster_problems)
+    forms = registry_forms(registry) if registry is not None else None
+    return Side(registry, valid_items("not_entities", tree.not_entities), cluster_ids, problems, cluster_problems, forms)
 
 
 def document_checks(tree: Tree) -> tuple[list[Problem], set[str]]:
@@ -593,7 +721,7 @@ def entity_checks(tree: Tree, side: Side, unusable: set[str], coverage: bool) ->
         problems += check_entities(records, doc, shown, side.registry, key)
         mentions_by_doc[key] = {m["id"]: m for m in records if isinstance(m, dict) and isinstance(m.get("id"), str) and isinstance(m.get("start"), int) and isinstance(m.get("end"), int)}
         if coverage and doc is not None and side.registry is not None and shown not in tree.unreadable:
-            problems += coverage_gaps(doc, list(mentions_by_doc[key].values()), side.registry, side.not_entities, shown)
+            problems += coverage_gaps(doc, list(mentions_by_doc[key].values()), side.registry, side.not_entities, shown, side.forms)
     return problems, mentions_by_doc
 
 

@@ -13,7 +13,10 @@ Files in canonical form are read with ``fastjson`` (same verdicts as ``jsonio``,
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -36,10 +39,11 @@ _FOLDERS: dict[tuple[str, str], str | None] = {}
 class FastTree(Tree):
     """A ``Tree`` whose corpus and layer files are read by ``fastjson`` (same results)."""
 
-    def shown(self, path) -> str:
-        """``Tree.shown`` with each folder resolved once (a file that is a link: the slow way)."""
+    def shown(self, path, plain: bool = False) -> str:
+        """``Tree.shown`` with each folder resolved once (a file that is a link: the slow way;
+        ``plain``: the caller knows that it is not one)."""
         folder, name = os.path.split(str(path))
-        if os.path.islink(path) or not name:
+        if not name or (not plain and os.path.islink(path)):
             return super().shown(path)
         key = (folder, str(self.layout.root))
         if key not in _FOLDERS:
@@ -52,9 +56,10 @@ class FastTree(Tree):
             return super().shown(path)
         return name if rel == "." else f"{rel}/{name}"
 
-    def load_doc(self, path: Path) -> None:
-        shown = self.shown(path)
-        doc, problems = fastjson.read_json(path, shown)
+    def load_doc(self, path: Path, info: os.stat_result | None = None) -> None:
+        """``info``: the file's ``os.lstat``, for a file known not to be a link."""
+        shown = self.shown(path, info is not None)
+        doc, problems = fastjson.read_json(path, shown, info)
         self.problems += problems
         if isinstance(doc, dict) and isinstance(doc.get("id"), str):
             self.docs[doc["id"]] = doc
@@ -62,9 +67,9 @@ class FastTree(Tree):
         elif not problems:
             self.problems.append(Problem("VST002", shown, "", "/id", "document has no string id"))
 
-    def load_layer_file(self, layer: str, path: Path) -> None:
-        shown, stem = self.shown(path), os.path.splitext(os.path.basename(path))[0]
-        records, problems = fastjson.read_jsonl(path, shown)
+    def load_layer_file(self, layer: str, path: Path, info: os.stat_result | None = None) -> None:
+        shown, stem = self.shown(path, info is not None), os.path.splitext(os.path.basename(path))[0]
+        records, problems = fastjson.read_jsonl(path, shown, info)
         self.problems += problems
         if problems:
             self.unreadable.add(shown)
@@ -82,6 +87,20 @@ def side_tree(layout: Layout, pass_name: str | None) -> Tree:
     return tree
 
 
+def _exists(path: str) -> bool:
+    """``Path(path).exists()`` without making a ``Path``: False for a missing file, an error for
+    a folder that cannot be searched."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return False
+        raise
+    except ValueError:
+        return False
+    return True
+
+
 def document_keys(layout: Layout, pass_name: str | None) -> Iterator[str]:
     """Every document key: corpus file names, then layer files that have no corpus file."""
     if layout.corpus.is_dir():
@@ -89,17 +108,31 @@ def document_keys(layout: Layout, pass_name: str | None) -> Iterator[str]:
             if entry.name.endswith(".json"):
                 yield entry.name[:-5]
     orphans: set[str] = set()
+    corpus = str(layout.corpus)
     for layer in LAYERS:
         folder = layout.layer(layer, pass_name)
         for entry in os.scandir(folder) if folder.is_dir() else ():
             key = entry.name[:-6]
-            if entry.name.endswith(".jsonl") and key not in orphans and not (layout.corpus / f"{key}.json").exists():
+            if entry.name.endswith(".jsonl") and key not in orphans and not _exists(os.path.join(corpus, f"{key}.json")):
                 orphans.add(key)
                 yield key
 
 
-def _folders(layout: Layout, pass_name: str | None) -> list[tuple[str, str]]:
-    return [("corpus", str(layout.corpus))] + [(layer, str(layout.layer(layer, pass_name))) for layer in LAYERS]
+@lru_cache(maxsize=64)
+def _folders(layout: Layout, pass_name: str | None) -> tuple[tuple[str, str], ...]:
+    return (("corpus", str(layout.corpus)),) + tuple((layer, str(layout.layer(layer, pass_name))) for layer in LAYERS)
+
+
+def _present(path: str) -> tuple[bool, os.stat_result | None]:
+    """(the path exists, its ``lstat`` if it is not a symbolic link): one system call for a
+    file that is not a link."""
+    try:
+        info = os.lstat(path)
+    except (OSError, ValueError):
+        return False, None  # nothing there (or no way there): a link would not lead anywhere either
+    if stat.S_ISLNK(info.st_mode):
+        return os.path.exists(path), None
+    return True, info
 
 
 def key_tree(layout: Layout, pass_name: str | None, key: str) -> tuple[Tree, list[tuple[int, str, Problem]]] | None:
@@ -107,10 +140,11 @@ def key_tree(layout: Layout, pass_name: str | None, key: str) -> tuple[Tree, lis
     tree, tagged = FastTree(layout, pass_name), []
     for kind, folder in _folders(layout, pass_name):
         path = os.path.join(folder, f"{key}.json" if kind == "corpus" else f"{key}.jsonl")
-        if not os.path.exists(path):
+        exists, info = _present(path)
+        if not exists:
             continue
         before = len(tree.problems)
-        tree.load_doc(path) if kind == "corpus" else tree.load_layer_file(kind, path)
+        tree.load_doc(path, info) if kind == "corpus" else tree.load_layer_file(kind, path, info)
         tagged += [(LOAD_RANK[kind], p.file, p) for p in tree.problems[before:]]
         if kind == "corpus" and tree.docs and key not in tree.docs:
             return None
