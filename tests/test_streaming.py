@@ -279,3 +279,26 @@ def test_hash_split_is_stable_and_balanced():
     assert splits == [shards.hash_split(i) for i in ids]
     share = splits.count("train") / len(splits)
     assert 0.75 < share < 0.85 and splits.count("test") > 200
+
+
+def test_document_rows_without_a_tree_equal_the_tree_rows(synthetic):
+    """The rows the shards are written from (one document, no tree, label ids set in place)
+    are those of ``release_rows`` on a one-document tree, encoded by ``encoder``, and give the
+    same Arrow tables."""
+    from visectalks import features
+
+    lay = make_layout(synthetic)
+    source = shards.Source(lay)
+    configs = source.configs()
+    for record in list(shards.seed_records(lay)):
+        tree_rows = shards.document_rows(source, record["id"], record, configs)
+        rows = source.rows(record, configs)
+        assert rows == tree_rows, record["id"]
+        for c in configs:
+            plain = list(map(shards.encoder(features.ALL[c]()), tree_rows[c]))
+            in_place = shards.encoder_in_place(features.ALL[c]())
+            for row in rows[c]:
+                if in_place is not None:
+                    in_place(row)
+            schema = shards.arrow_schema(c)
+            assert pa.Table.from_pylist(rows[c], schema=schema).equals(pa.Table.from_pylist(plain, schema=schema)), (record["id"], c)

@@ -71,6 +71,7 @@ PER_REGION: tuple[PerRegion, ...] = (
     PerRegion("exceptions", "exceptions", "stance", "choices", "stance_exceptions", True, False, "Exceptions"),
 )
 PER_REGION_BY_FIELD = {p.field: p for p in PER_REGION}
+REQUIRED = {control: tuple(p.field for p in PER_REGION if p.region == control and p.required) for control in REGION_CONTROLS}
 PER_REGION_BY_CONTROL = {p.control: p for p in PER_REGION}
 PANEL_TITLE = {"entity": "Entity mention", "event": "Event trigger", "stance": "Stance evidence"}
 
@@ -100,6 +101,37 @@ def relation_labels() -> list[str]:
 
 def choice_values(p: PerRegion) -> list[str]:
     return inventory.names(p.inventory) if p.inventory else []
+
+
+_KNOWN: list = [None, {}]     # the inventory the sets below were made from, and the sets
+
+
+def _known(key: tuple, values) -> frozenset:
+    """The values of ``values()`` as a set, made once per inventory (the import asks for them
+    for every result)."""
+    inv = inventory.load()
+    if _KNOWN[0] is not inv:
+        _KNOWN[:] = [inv, {}]
+    found = _KNOWN[1].get(key)
+    if found is None:
+        found = _KNOWN[1][key] = frozenset(values())
+    return found
+
+
+def _is_label(value, key: tuple, values) -> bool:
+    return isinstance(value, str) and value in _known(key, values)
+
+
+def _is_region_label(value, control: str) -> bool:
+    return _is_label(value, ("region", control), lambda: region_labels(control))
+
+
+def _is_relation_label(value) -> bool:
+    return _is_label(value, ("relation",), relation_labels)
+
+
+def _is_choice(value, p: PerRegion) -> bool:
+    return _is_label(value, ("choice", p.control), lambda: choice_values(p))
 
 
 # ---------------------------------------------------------------- labeling config
@@ -215,17 +247,6 @@ def outline(doc: dict) -> str:
     return "\n".join(lines)
 
 
-def _region(rid: str, control: str, label: str, start: int, end: int, text: str, off: Offsets) -> dict:
-    return {"id": rid, "from_name": control, "to_name": TEXT, "type": "labels",
-            "value": {"start": off.to_ls(start), "end": off.to_ls(end), "text": text[start:end], "labels": [label]}}
-
-
-def _attached(rid: str, p: PerRegion, start: int, end: int, values: list[str], off: Offsets) -> dict:
-    key = "text" if p.kind == "textarea" else "choices"
-    return {"id": rid, "from_name": p.control, "to_name": TEXT, "type": p.kind,
-            "value": {"start": off.to_ls(start), "end": off.to_ls(end), key: list(values)}}
-
-
 def _relation(from_id: str, to_id: str, label: str) -> dict:
     return {"from_id": from_id, "to_id": to_id, "type": "relation", "direction": "right", "labels": [label]}
 
@@ -233,33 +254,47 @@ def _relation(from_id: str, to_id: str, label: str) -> dict:
 def task_result(doc: dict, layers: dict[str, list[dict]], unit: str = DEFAULT_UNIT) -> list[dict]:
     """The Label Studio result list of one document's annotations (all layers)."""
     text, off = doc["text"], Offsets(doc["text"], unit)
+    to_ls = (lambda x: x) if off.identity else off.to_ls
     out: list[dict] = []
     relations: list[dict] = []
+
+    def region(rid: str, control: str, label: str, s: int, e: int, a: int, b: int) -> None:
+        out.append({"id": rid, "from_name": control, "to_name": TEXT, "type": "labels",
+                    "value": {"start": a, "end": b, "text": text[s:e], "labels": [label]}})
+
+    def attached(rid: str, p: PerRegion, a: int, b: int, values: list[str]) -> None:
+        out.append({"id": rid, "from_name": p.control, "to_name": TEXT, "type": p.kind,
+                    "value": {"start": a, "end": b, "text" if p.kind == "textarea" else "choices": list(values)}})
+
     P = PER_REGION_BY_FIELD
+
     for m in layers.get("entities", []):
-        s, e = m["start"], m["end"]
-        out.append(_region(m["id"], "entity", m["type"], s, e, text, off))
-        out.append(_attached(m["id"], P["entity"], s, e, [m["entity"]], off))
+        rid, s, e = m["id"], m["start"], m["end"]
+        a, b = to_ls(s), to_ls(e)
+        region(rid, "entity", m["type"], s, e, a, b)
+        attached(rid, P["entity"], a, b, [m["entity"]])
         if m["flags"]:
-            out.append(_attached(m["id"], P["flags"], s, e, m["flags"], off))
+            attached(rid, P["flags"], a, b, m["flags"])
     for ev in layers.get("events", []):
-        s, e = ev["trigger"]["start"], ev["trigger"]["end"]
-        out.append(_region(ev["id"], "event", ev["type"], s, e, text, off))
-        out.append(_attached(ev["id"], P["realis"], s, e, [ev["realis"]], off))
+        rid, s, e = ev["id"], ev["trigger"]["start"], ev["trigger"]["end"]
+        a, b = to_ls(s), to_ls(e)
+        region(rid, "event", ev["type"], s, e, a, b)
+        attached(rid, P["realis"], a, b, [ev["realis"]])
         if ev["cluster"] is not None:
-            out.append(_attached(ev["id"], P["cluster"], s, e, [ev["cluster"]], off))
-        relations += [_relation(ev["id"], arg["ref"], arg["role"]) for arg in ev["arguments"]]
+            attached(rid, P["cluster"], a, b, [ev["cluster"]])
+        relations += [_relation(rid, arg["ref"], arg["role"]) for arg in ev["arguments"]]
     for st in layers.get("stance", []):
-        s, e = st["evidence"]["start"], st["evidence"]["end"]
-        out.append(_region(st["id"], "stance", EVIDENCE, s, e, text, off))
+        rid, s, e = st["id"], st["evidence"]["start"], st["evidence"]["end"]
+        a, b = to_ls(s), to_ls(e)
+        region(rid, "stance", EVIDENCE, s, e, a, b)
         for name in ("target", "polarity", "source"):
-            out.append(_attached(st["id"], P[name], s, e, [st[name]], off))
+            attached(rid, P[name], a, b, [st[name]])
         if st["quote"] is not None:
-            out.append(_attached(st["id"], P["quote"], s, e, [st["quote"]], off))
+            attached(rid, P["quote"], a, b, [st["quote"]])
         if st["exceptions"]:
-            out.append(_attached(st["id"], P["exceptions"], s, e, st["exceptions"], off))
+            attached(rid, P["exceptions"], a, b, st["exceptions"])
         if st["holder"] != "AUTHOR":
-            relations.append(_relation(st["id"], st["holder"], HOLDER))
+            relations.append(_relation(rid, st["holder"], HOLDER))
     return out + relations
 
 
@@ -320,6 +355,10 @@ def _is_int(x) -> bool:
 def _span(item: dict, k: int, off: Offsets, where: Where, rid, need_text: bool) -> tuple[tuple[int, int] | None, list[Problem]]:
     value = item.get("value")
     s_ls, e_ls = value.get("start"), value.get("end")
+    if type(s_ls) is int and type(e_ls) is int and off.identity and 0 <= s_ls < e_ls <= off.ls_len:  # the common case
+        if need_text and value.get("text") != off.text[s_ls:e_ls]:
+            return None, [where.at("VST503", k, rid, f"region text {str(value.get('text'))[:40]!r} differs from the document text {off.text[s_ls:e_ls][:40]!r}", "value", "text")]
+        return (s_ls, e_ls), []
     if not (_is_int(s_ls) and _is_int(e_ls) and 0 <= s_ls < e_ls <= off.ls_len):
         return None, [where.at("VST502", k, rid, f"offsets [{s_ls}, {e_ls}) are not inside a text of {off.ls_len} {off.unit} units with start < end", "value")]
     s, e = off.from_ls(s_ls), off.from_ls(e_ls)
@@ -376,7 +415,7 @@ def _read_regions(regions: list, off: Offsets, where: Where) -> tuple[dict[str, 
         if not isinstance(labels, list) or len(labels) != 1:
             problems.append(where.at("VST511", k, rid, "a region needs exactly one label", "value", "labels"))
             continue
-        if labels[0] not in region_labels(control):
+        if not _is_region_label(labels[0], control):
             problems.append(where.at("VST501", k, rid, f"label {labels[0]!r} is not in the inventory of {control!r}", "value", "labels", 0))
             continue
         span, found_problems = _span(item, k, off, where, rid, need_text=True)
@@ -415,16 +454,20 @@ def _read_attached(attached: list, regions: dict, off: Offsets, where: Where) ->
 
 
 def _attached_value(item: dict, k: int, p: PerRegion, region: dict, off: Offsets, where: Where) -> tuple[list[str], list[Problem]]:
-    rid = item["id"]
-    span, found = _span(item, k, off, where, rid, need_text=False)
-    if found or span != (region["start"], region["end"]):
-        return [], [where.at("VST509", k, rid, f"{p.field!r} offsets differ from its region's", "value")]
+    rid, value = item["id"], item["value"]
+    s_ls, e_ls = value.get("start"), value.get("end")
+    # the region's own offsets (checked with the region) need no second check
+    same = off.identity and type(s_ls) is int and type(e_ls) is int and s_ls == region["start"] and e_ls == region["end"]
+    if not same:
+        span, found = _span(item, k, off, where, rid, need_text=False)
+        if found or span != (region["start"], region["end"]):
+            return [], [where.at("VST509", k, rid, f"{p.field!r} offsets differ from its region's", "value")]
     key = "text" if p.kind == "textarea" else "choices"
-    got = item["value"].get(key)
-    if not isinstance(got, list) or not all(isinstance(v, str) for v in got):
+    got = value.get(key)
+    if not isinstance(got, list) or not all(type(v) is str or isinstance(v, str) for v in got):
         return [], [where.at("VST512", k, rid, f"value.{key} must be a list of strings", "value", key)]
     if p.kind == "choices":
-        bad = [v for v in got if v not in choice_values(p)]
+        bad = [v for v in got if not _is_choice(v, p)]
         if bad:
             return [], [where.at("VST501", k, rid, f"{bad[0]!r} is not a {p.field} label", "value", "choices", got.index(bad[0]))]
     else:
@@ -450,7 +493,7 @@ def _read_relations(relations: list, regions: dict, where: Where) -> tuple[dict[
         if not isinstance(labels, list) or len(labels) > 1:
             problems.append(where.at("VST510", k, ends[0], "a relation takes at most one label", "labels"))
             continue
-        if labels and labels[0] not in relation_labels():
+        if labels and not _is_relation_label(labels[0]):
             problems.append(where.at("VST501", k, ends[0], f"relation label {labels[0]!r} is not in the inventory", "labels", 0))
             continue
         controls = {regions[x]["control"]: x for x in ends}
@@ -484,7 +527,7 @@ def _build(regions: dict, values: dict, links: dict, text: str, doc_id: str, whe
         vals, s, e = values.get(rid, {}), r["start"], r["end"]
         if vals.get(REJECTED):
             continue
-        missing = [p.field for p in PER_REGION if p.region == r["control"] and p.required and not _one(vals, p.field)]
+        missing = [name for name in REQUIRED[r["control"]] if not _one(vals, name)]
         if missing:
             problems.append(where.at("VST511", r["index"], rid, f"{r['control']} region has no {missing[0]!r}"))
             continue
@@ -530,8 +573,15 @@ def parse_result(result, doc: dict, where: Where, unit: str = DEFAULT_UNIT) -> t
 # ---------------------------------------------------------------- ids
 
 def id_number(rid: str, doc_id: str, letter: str) -> int | None:
-    m = re.fullmatch(rf"{re.escape(doc_id)}-{letter}([0-9]+)", rid)
-    return int(m.group(1)) if m else None
+    """n of an id ``<doc_id>-<letter><n>`` (ASCII digits), else None."""
+    if not isinstance(rid, str):
+        m = re.fullmatch(rf"{re.escape(doc_id)}-{letter}([0-9]+)", rid)  # refuses it as it always did
+        return int(m.group(1)) if m else None
+    prefix = f"{doc_id}-{letter}"
+    if not rid.startswith(prefix):
+        return None
+    digits = rid[len(prefix):]
+    return int(digits) if digits and digits.isascii() and digits.isdigit() else None
 
 
 def assign_ids(parsed: Parsed, doc_id: str, floor: dict[str, int]) -> tuple[dict[str, list[dict]], dict[str, str], set[str]]:
@@ -556,6 +606,12 @@ def assign_ids(parsed: Parsed, doc_id: str, floor: dict[str, int]) -> tuple[dict
             fresh.add(rename[r["id"]])
     out: dict[str, list[dict]] = {}
     for layer in ID_LETTER:
+        if not rename:  # every region kept its id: copies, in the file's order
+            if layer == "events":
+                out[layer] = [dict(r, arguments=[dict(a) for a in r["arguments"]]) for r in parsed.records[layer]]
+            else:
+                out[layer] = [dict(r) for r in parsed.records[layer]]
+            continue
         recs = []
         for r in parsed.records[layer]:
             r = dict(r, id=rename.get(r["id"], r["id"]))

@@ -48,7 +48,9 @@ def parse_value(text: str, where: str) -> object:
     obj = None
     if not problems:
         obj, problems = jsonio.parse(text, META)
-        problems = problems or limits.depth_problems(obj, limit, META)
+        # a text with no more brackets than the depth limit cannot nest deeper than it
+        if not problems and text.count("{") + text.count("[") > limit.max_depth:
+            problems = limits.depth_problems(obj, limit, META)
     if problems:
         raise Unreadable(_moved(problems, where))
     return obj
