@@ -23,12 +23,13 @@ def results(tmp_path_factory, root):
 def test_every_stage_and_floor_ran_on_the_whole_corpus(results):
     data, _ = results
     stages = data["sizes"]["8"]["stages"]
-    assert set(stages) == {"build@2", "validate@2", "release@2", "labelstudio@2", "build@1", "validate@1", "segmenter@1", "jsonschema@1", "pyarrow@1"}
-    for name in ("build@2", "validate@2", "release@2", "labelstudio@2", "build@1", "validate@1"):
+    assert set(stages) == {"build@2", "validate@2", "release@2", "labelstudio@2", "build@1", "validate@1", "release@1", "segmenter@1", "jsonschema@1", "pyarrow@1"}
+    for name in ("build@2", "validate@2", "release@2", "labelstudio@2", "build@1", "validate@1", "release@1"):
         assert stages[name]["documents"] == 8 and stages[name]["records"] > 0, name
         assert stages[name]["peak_rss_mb"] > 10 and stages[name]["wall"] > 0 and stages[name]["cpu"] > 0
     assert stages["validate@2"]["problems"] == 0
     assert stages["validate@1"]["records"] == stages["validate@2"]["records"] > stages["build@2"]["records"]
+    assert stages["release@1"]["records"] == stages["release@2"]["records"] > stages["pyarrow@1"]["records"] > 0
     assert stages["segmenter@1"]["documents"] == stages["jsonschema@1"]["documents"] == stages["pyarrow@1"]["documents"] == 4
     assert stages["jsonschema@1"]["valid"] is True
     assert stages["build@2"]["fsync_calls"] >= 8

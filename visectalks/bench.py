@@ -109,7 +109,7 @@ def bench_size(root: Path, size: int, jobs: int, sample: int, serial_up_to: int,
     plan = [("build", jobs), ("validate", jobs), ("release", jobs), ("labelstudio", jobs)]
     if size <= serial_up_to:
         plan += [("build", 1)]
-    plan += [("validate", 1)]  # its target is a rate on one core, at every size
+    plan += [("validate", 1), ("release", 1)]  # compared on one process with one-process targets and floors
     plan += [("segmenter", 1), ("jsonschema", 1), ("pyarrow", 1)]
     out: dict = {}
     for stage, j in plan:
@@ -159,4 +159,4 @@ def register(sub, add) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jobs", type=int, default=None, help="worker processes of the parallel stages (default: number of cores)")
     p.add_argument("--sample", type=int, default=1000, help="documents on which the floors are measured (default: 1000)")
-    p.add_argument("--serial-up-to", type=int, default=1000, help="also run build on one process up to this size (validate runs on one process at every size; default: 1000)")
+    p.add_argument("--serial-up-to", type=int, default=1000, help="also run build on one process up to this size (validate and release run on one process at every size; default: 1000)")
