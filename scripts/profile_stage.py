@@ -47,6 +47,9 @@ def run(stage: str, root: Path) -> None:
 
 def main(argv: list[str]) -> int:
     stage, root, out = argv[0], Path(argv[1]), Path(argv[2])
+    from visectalks.bench_stages import warm_up
+
+    warm_up(stage)  # imports and compiled schemas, outside the profile as outside the benchmark's clock
     profile = cProfile.Profile()
     profile.enable()
     run(stage, root)

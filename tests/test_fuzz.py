@@ -36,7 +36,7 @@ def ctx(layout, tmp_path_factory):
 
 def test_every_reader_of_the_project_is_fuzzed():
     """The validator's file kinds, and the importer, brat reader and builders when their modules exist."""
-    validator_kinds = {"document", "entities", "events", "stance", "registry", "not_entities", "clusters", "metadata", "project"}
+    validator_kinds = {"document", "entities", "events", "stance", "registry", "not_entities", "clusters", "metadata", "sums", "project"}
     assert validator_kinds <= set(READERS)
     for module, name in (("labelstudio_import", "labelstudio"), ("brat", "brat"), ("release", "release"), ("viewer", "viewer"),
                          ("adjudicate", "adjudication")):

@@ -142,6 +142,8 @@ def _f(x, digits: int = 2) -> str:
         return "–"
     if isinstance(x, bool):
         return "met" if x else "**missed**"
+    if abs(x) < 1 and digits == 2:
+        digits = 3  # ratios near a target such as 1/3 need the third digit
     return f"{x:,.{digits}f}" if abs(x) < 100 else f"{x:,.0f}"
 
 

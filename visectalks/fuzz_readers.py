@@ -232,6 +232,37 @@ def _run_metadata(ctx: Context, path: Path) -> Outcome:
     return out
 
 
+# ---------------------------------------------------------------- seeds/SHA256SUMS
+
+def _sums_bases(ctx: Context) -> list[tuple[str, bytes]]:
+    return [("seeds/SHA256SUMS", (ctx.layout.seeds / "SHA256SUMS").read_bytes())]
+
+
+def _run_sums(ctx: Context, path: Path) -> Outcome:
+    """Both seed checkers on a seeds folder with a mutated ``SHA256SUMS``: the same verdict,
+    coded; accepted sums written back in canonical form read as the same mapping."""
+    from . import seeds
+    from .stream import verify_seeds
+
+    for src in ctx.layout.seeds.iterdir():
+        if src.name != "SHA256SUMS" and not (path.parent / src.name).exists():
+            shutil.copy2(src, path.parent / src.name)
+    problems, out = guarded_run(lambda: seeds.verify(path.parent))
+    if out.error:
+        return out
+    streamed, run = guarded_run(lambda: verify_seeds(path.parent, stream=True))
+    if run.error or streamed != problems:
+        out.violations.append("the streaming seed checker disagrees: " + (run.error.splitlines()[-1] if run.error else str(len(streamed))))
+    out.problems, out.accepted = problems, not problems
+    if out.accepted:
+        sums = seeds.read_sums(path.parent)
+        path.write_text("".join(f"{digest}  {name}\n" for name, digest in sums.items()), encoding="utf-8")
+        again, second = guarded_run(lambda: (seeds.read_sums(path.parent), seeds.verify(path.parent)))
+        if second.error or again != (sums, []):
+            out.violations.append("canonical copy of accepted sums does not read back the same")
+    return out
+
+
 # ---------------------------------------------------------------- Label Studio importer
 
 
@@ -501,6 +532,7 @@ def readers() -> dict[str, Reader]:
         "not_entities": Reader("not_entities", "json", _side_base("entities/not_entities.json"), _validate_file("json")),
         "clusters": Reader("clusters", "json", _side_base("events/clusters.json"), _validate_file("json")),
         "metadata": Reader("metadata", "json", _metadata_bases, _run_metadata),
+        "sums": Reader("sums", "text", _sums_bases, _run_sums),
         "project": Reader("project", "mixed", _project_bases, _run_project),
     }
     if importlib.util.find_spec("visectalks.adjudicate"):
