@@ -218,7 +218,11 @@ def _span(parsed: dict, tid: str, text: str) -> dict:
 
 def import_document(doc_id: str, text: str, ann: str) -> dict[str, list[dict]]:
     """Rebuild the entity, event and stance records of one document from its .txt and .ann."""
-    p = parse_ann(ann)
+    return records_of(doc_id, text, parse_ann(ann))
+
+
+def records_of(doc_id: str, text: str, p: dict) -> dict[str, list[dict]]:
+    """The records of one document from its parsed .ann (``parse_ann``)."""
     notes = p["#"]
     attrs: dict[str, list[tuple[str, str | None]]] = {}
     for name, target, value in p["A"]:
@@ -269,10 +273,11 @@ def read_document(tree: Tree, doc_id: str, path: Path) -> tuple[dict[str, list[d
     except OSError as exc:
         return None, [Problem("VST001", shown, "", "", f"cannot read: {exc.strerror}")]
     try:
-        records = import_document(doc_id, doc["text"], ann)
+        parsed = parse_ann(ann)
+        records = records_of(doc_id, doc["text"], parsed)
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         return None, [Problem("VST620", shown, "", "", f"{type(exc).__name__}: {str(exc)[:200]}")]
-    problems = _text_drift(parse_ann(ann), doc["text"], shown) or _schema_problems(records, shown) or _rule_problems(tree, doc, records, shown)
+    problems = _text_drift(parsed, doc["text"], shown) or _schema_problems(records, shown) or _rule_problems(tree, doc, records, shown)
     return (None, problems) if problems else (records, [])
 
 

@@ -210,13 +210,18 @@ def _metadata_bases(ctx: Context) -> list[tuple[str, bytes]]:
     return [("seeds/metadata.json", (ctx.layout.seeds / "metadata.json").read_bytes())]
 
 
+def _complete_seeds(ctx: Context, path: Path) -> None:
+    """Put the project's other seed files beside the mutated one (``path``), once per case folder."""
+    for src in ctx.layout.seeds.iterdir():
+        if src.name != path.name and not (path.parent / src.name).exists():
+            shutil.copy2(src, path.parent / src.name)
+
+
 def _run_metadata(ctx: Context, path: Path) -> Outcome:
     from .jsonio import dumps, read_json
     from .validate import validate
 
-    for src in ctx.layout.seeds.iterdir():
-        if src.name != "metadata.json" and not (path.parent / src.name).exists():
-            shutil.copy2(src, path.parent / src.name)
+    _complete_seeds(ctx, path)
     problems, out = guarded_run(lambda: validate(ctx.mini(), [path.parent]))
     out.problems = problems or out.problems
     out.accepted = not out.error and not out.problems
@@ -244,9 +249,7 @@ def _run_sums(ctx: Context, path: Path) -> Outcome:
     from . import seeds
     from .stream import verify_seeds
 
-    for src in ctx.layout.seeds.iterdir():
-        if src.name != "SHA256SUMS" and not (path.parent / src.name).exists():
-            shutil.copy2(src, path.parent / src.name)
+    _complete_seeds(ctx, path)
     problems, out = guarded_run(lambda: seeds.verify(path.parent))
     if out.error:
         return out

@@ -201,8 +201,13 @@ def _decode(path: Path, shown: str) -> tuple[str | None, list[Problem]]:
     raw, problems = read_limited(path, shown)
     if problems:
         return None, problems
+    return _text(raw, shown, "file")
+
+
+def _text(raw: bytes, shown: str, what: str) -> tuple[str | None, list[Problem]]:
+    """UTF-8 without a byte order mark, or VST001."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        return None, [Problem("VST001", shown, "", "", "file starts with a UTF-8 byte order mark")]
+        return None, [Problem("VST001", shown, "", "", f"{what} starts with a UTF-8 byte order mark")]
     try:
         return raw.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -225,13 +230,9 @@ def parse_chunks(chunks: Iterable[bytes], shown: str, kind: str = "import") -> t
         if problem:
             return None, [problem]
         parts.append(chunk)
-    raw = b"".join(parts)
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return None, [Problem("VST001", shown, "", "", "input starts with a UTF-8 byte order mark")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem("VST001", shown, "", "", f"not UTF-8 at byte {exc.start}")]
+    text, problems = _text(b"".join(parts), shown, "input")
+    if problems:
+        return None, problems
     obj, problems = parse(text, shown)
     return (None, problems) if problems else (obj, [])
 

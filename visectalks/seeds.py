@@ -62,7 +62,6 @@ def read_sums(seeds_dir: Path) -> dict[str, str]:
 def verify(seeds_dir: Path) -> list[Problem]:
     """Check every seed against SHA256SUMS and metadata.json (VST010, VST011)."""
     problems = []
-    shown_sums = SUMS
     try:
         sums = read_sums(seeds_dir)
     except BadSums as exc:
@@ -74,7 +73,7 @@ def verify(seeds_dir: Path) -> list[Problem]:
     for name, digest in sums.items():
         path = seeds_dir / name
         if not path.exists():
-            problems.append(Problem("VST011", shown_sums, name, "", "seed listed in SHA256SUMS is missing"))
+            problems.append(Problem("VST011", SUMS, name, "", "seed listed in SHA256SUMS is missing"))
             continue
         actual = hashlib.sha256(path.read_bytes()).hexdigest()
         if actual != digest:
